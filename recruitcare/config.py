@@ -1,0 +1,123 @@
+"""Default settings: every key RecruitCare reads, each with a safe default and what it does.
+
+Layers, later wins: these defaults, then ``instance/config.py``, then ``RECRUITCARE_*``
+environment variables (values parsed as JSON where they can be), then the test mapping.
+"""
+
+# "development" or "production". Production refuses to start without a real secret key
+# and a database URL, and turns on secure cookies.
+ENV = "development"
+
+# Signs sessions, CSRF tokens and set-password links. Development writes a random one into
+# instance/secret_key on first run; production must set RECRUITCARE_SECRET_KEY.
+SECRET_KEY = None
+
+# Database. None means the embedded SQLite file instance/recruitcare.sqlite.
+# PostgreSQL in production: postgresql+psycopg://user:password@host/dbname
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# Organisation clock: promised decision dates fall at the end of a business day here.
+ORG_TIMEZONE = "America/Toronto"
+# Dates (YYYY-MM-DD) that are not business days, on top of Saturdays and Sundays.
+HOLIDAYS = []
+# How many business days a stage promises when none is set.
+DEFAULT_PROMISE_DAYS = 7
+# A promise is "due soon" this many business days before it lapses.
+PROMISE_WARNING_DAYS = 2
+
+# Sign-in throttling: this many failures for one account inside the window lock the account
+# for LOGIN_LOCK_MINUTES (the right password is refused too while locked).
+LOGIN_MAX_FAILURES = 10
+LOGIN_FAILURE_WINDOW_MINUTES = 15
+LOGIN_LOCK_MINUTES = 15
+# Per-address limit on sign-in attempts (Flask-Limiter syntax).
+LOGIN_RATE_LIMIT = "30 per minute;300 per hour"
+
+# Flask-Limiter storage. memory:// is right for one process; several app servers need a shared
+# store such as redis://host:6379/0.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_ENABLED = True
+RATELIMIT_HEADERS_ENABLED = True
+
+# Password hashing (argon2id). The defaults follow RFC 9106's second recommended option.
+PASSWORD_HASH_TIME_COST = 3
+PASSWORD_HASH_MEMORY_KIB = 65536
+PASSWORD_HASH_PARALLELISM = 4
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 128
+# How long an invitation or reset link to set a password stays valid.
+SET_PASSWORD_LINK_HOURS = 72
+
+# Cookies. Production forces Secure; SameSite=Lax keeps links from email working.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = False
+REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+
+# CSRF tokens last as long as the session; a form left open all day still submits.
+WTF_CSRF_TIME_LIMIT = None
+
+# Outgoing mail (Flask-Mail settings). The sender candidates see, and the SMTP server.
+MAIL_DEFAULT_SENDER = ("RecruitCare", "no-reply@recruitcare.example")
+MAIL_SERVER = "localhost"
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+
+# Public address of this site, used in links inside email.
+BASE_URL = "http://127.0.0.1:5000"
+
+# Rows per page on long lists.
+PAGE_SIZE = 50
+
+
+class ConfigError(SystemExit):
+    """A setting that makes starting unsafe; exits with one readable line."""
+
+    def __init__(self, message: str):
+        super().__init__(f"RecruitCare cannot start: {message}")
+
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def configure(app, test_config=None) -> None:
+    """Load the layers, then fill what development may generate and production must be given."""
+    import secrets
+    from pathlib import Path
+
+    app.config.from_object(__name__)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("RECRUITCARE")
+    if test_config:
+        app.config.update(test_config)
+
+    production = app.config["ENV"] == "production"
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        if production:
+            raise ConfigError("set RECRUITCARE_SQLALCHEMY_DATABASE_URI to the PostgreSQL URL.")
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'recruitcare.sqlite'}"
+    if not app.config["SECRET_KEY"]:
+        if production:
+            raise ConfigError("set RECRUITCARE_SECRET_KEY to a random value of 32+ characters.")
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if production:
+        if len(str(app.config["SECRET_KEY"])) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError("RECRUITCARE_SECRET_KEY is shorter than 32 characters.")
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite has no pool worth keeping and pre-ping only costs a query.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}

@@ -1,0 +1,301 @@
+"""A believable demo organisation with invented people, for trying RecruitCare out."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from recruitcare.auth.services import create_user
+from recruitcare.domain.deadlines import PromisePolicy
+from recruitcare.domain.enums import Decision, RequisitionStatus, Role
+from recruitcare.extensions import db
+from recruitcare.models import Reason, User
+from recruitcare.pipeline import services as pipeline
+
+DEMO_PASSWORD = "recruitcare-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: Role
+
+
+ACCOUNTS = (
+    DemoAccount("admin@northwind.example", "Morgan Ellery", Role.ADMIN),
+    DemoAccount("rhea@northwind.example", "Rhea Castellano", Role.RECRUITER),
+    DemoAccount("tomasz@northwind.example", "Tomasz Wilk", Role.RECRUITER),
+    DemoAccount("amara@northwind.example", "Amara Osei", Role.RECRUITER),
+    DemoAccount("priya@northwind.example", "Priya Raman", Role.HIRING_MANAGER),
+    DemoAccount("jonas@northwind.example", "Jonas Lindqvist", Role.HIRING_MANAGER),
+    DemoAccount("keiko@northwind.example", "Keiko Tanabe", Role.HIRING_MANAGER),
+    DemoAccount("mateo@northwind.example", "Mateo Ferreira", Role.HIRING_MANAGER),
+    DemoAccount("nadia@northwind.example", "Nadia Haddad", Role.HIRING_MANAGER),
+)
+
+# title, team, location, role family, owner, hiring managers, status, applicants, criteria
+REQUISITIONS = (
+    (
+        "Senior Backend Engineer",
+        "Platform",
+        "Toronto (hybrid)",
+        "Engineering",
+        1,
+        (4, 5),
+        RequisitionStatus.OPEN,
+        34,
+        (
+            ("System design", "Designs services that stay simple under growth and failure."),
+            ("Python and SQL", "Writes clear, tested Python and efficient SQL."),
+            ("Collaboration", "Explains trade-offs and reviews others' work constructively."),
+        ),
+    ),
+    (
+        "Product Designer",
+        "Design",
+        "Remote (Canada)",
+        "Design",
+        2,
+        (6,),
+        RequisitionStatus.OPEN,
+        26,
+        (
+            ("Interaction design", "Turns research into flows people complete without help."),
+            ("Visual craft", "Produces accessible, consistent interfaces."),
+            ("Research", "Plans and runs studies that answer a real product question."),
+        ),
+    ),
+    (
+        "Data Analyst",
+        "Finance",
+        "Ottawa",
+        "Data",
+        3,
+        (7,),
+        RequisitionStatus.OPEN,
+        22,
+        (
+            ("Analysis", "Frames questions and answers them with sound methods."),
+            ("SQL", "Writes correct, readable queries on large tables."),
+            ("Communication", "Presents findings so decisions follow."),
+        ),
+    ),
+    (
+        "Customer Support Lead",
+        "Support",
+        "Halifax",
+        "Operations",
+        1,
+        (8,),
+        RequisitionStatus.OPEN,
+        18,
+        (
+            ("Customer empathy", "Understands the problem behind the question."),
+            ("Coaching", "Helps a team improve through regular feedback."),
+            ("Process", "Keeps queues healthy and measures what matters."),
+        ),
+    ),
+    (
+        "Mobile Engineer (iOS)",
+        "Apps",
+        "Toronto",
+        "Engineering",
+        2,
+        (4, 6),
+        RequisitionStatus.ON_HOLD,
+        12,
+        (
+            ("Swift", "Writes idiomatic, tested Swift."),
+            ("App architecture", "Structures apps for change and offline use."),
+        ),
+    ),
+    (
+        "Office Coordinator",
+        "Operations",
+        "Toronto",
+        "Operations",
+        3,
+        (8,),
+        RequisitionStatus.FILLED,
+        10,
+        (
+            ("Organisation", "Keeps many moving parts on schedule."),
+            ("Service", "Is the calm, helpful first contact for visitors."),
+        ),
+    ),
+)
+
+FIRST = [
+    "Aiyana",
+    "Bao",
+    "Chiara",
+    "Dmitri",
+    "Elif",
+    "Farid",
+    "Gwen",
+    "Hiroshi",
+    "Ines",
+    "Jae",
+    "Kofi",
+    "Lucia",
+    "Mehmet",
+    "Nia",
+    "Oskar",
+    "Paloma",
+    "Quentin",
+    "Rania",
+    "Soren",
+    "Tamsin",
+    "Uchenna",
+    "Vera",
+    "Wren",
+    "Ximena",
+    "Yusuf",
+    "Zofia",
+    "Ade",
+    "Beatriz",
+    "Callum",
+    "Daria",
+    "Emeka",
+    "Freya",
+    "Goran",
+    "Hana",
+    "Ivo",
+    "Jana",
+    "Kiran",
+    "Leona",
+    "Malik",
+    "Noor",
+]
+LAST = [
+    "Abara",
+    "Brennan",
+    "Cho",
+    "Delacroix",
+    "Eriksen",
+    "Fonseca",
+    "Grabowski",
+    "Halloran",
+    "Ibarra",
+    "Jovanovic",
+    "Kamau",
+    "Lindgren",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quispe",
+    "Rahimi",
+    "Sandoval",
+    "Thorsen",
+    "Uysal",
+    "Varga",
+    "Whitlock",
+    "Yilmaz",
+    "Zielinski",
+]
+ZONES = ("America/Toronto", "America/Vancouver", "America/Halifax", "Europe/London", "UTC")
+
+
+def seed_demo(*, now: datetime, policy: PromisePolicy) -> list[DemoAccount] | None:
+    """Create the demo organisation; None (and nothing written) when the database has users."""
+    if db.session.scalar(select(func.count(User.id))):
+        return None
+    rng = random.Random(2026)
+    pipeline.seed_default_reasons()
+    users = [
+        create_user(a.email, a.name, a.role, password=DEMO_PASSWORD, now=now) for a in ACCOUNTS
+    ]
+    reasons = {r.code: r for r in db.session.scalars(select(Reason))}
+    names = iter(rng.sample([f"{f} {la}" for f in FIRST for la in LAST], 200))
+    for title, team, location, family, owner, managers, status, count, criteria in REQUISITIONS:
+        opened = now - timedelta(days=rng.randint(25, 60))
+        requisition = pipeline.create_requisition(
+            title=title,
+            team=team,
+            location=location,
+            role_family=family,
+            owner=users[owner],
+            members=[users[m] for m in managers],
+            criteria=criteria,
+            actor=users[owner],
+            now=opened,
+        )
+        for _ in range(count):
+            name = next(names)
+            email = name.lower().replace(" ", ".") + "@mail.example"
+            candidate = pipeline.find_or_create_candidate(
+                name=name, email=email, now=opened, timezone=rng.choice(ZONES)
+            )
+            applied = opened + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8))
+            application = pipeline.add_application(
+                requisition, candidate, now=applied, policy=policy, actor=users[owner]
+            )
+            _walk(application, requisition, users, reasons, rng, applied, now, policy, status)
+        if status is not RequisitionStatus.OPEN:
+            pipeline.set_requisition_status(requisition, status, actor=users[owner], now=now)
+    db.session.flush()
+    return list(ACCOUNTS)
+
+
+def _walk(application, requisition, users, reasons, rng, moment, now, policy, status):
+    """Move one application through a plausible part of its pipeline, in the past."""
+    owner = requisition.owner
+    depth = rng.choices(range(5), weights=(30, 25, 20, 15, 10))[0]
+    for _ in range(depth):
+        step = moment + timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 6))
+        if step >= now:
+            return
+        moment = step
+        if application.stage.is_interview:
+            pipeline.schedule_interview(
+                application,
+                stage=application.stage,
+                when=moment - timedelta(days=1),
+                interviewers=requisition.members[:1] or [owner],
+                actor=owner,
+                now=moment,
+            )
+        roll = rng.random()
+        if roll < 0.22:
+            code = "criteria_mismatch" if application.stage.is_interview else "requirement_not_met"
+            pipeline.record_outcome(
+                application,
+                decision=Decision.REJECT,
+                reason=reasons[code],
+                actor=owner,
+                now=moment,
+                policy=policy,
+            )
+            return
+        if roll < 0.27:
+            pipeline.record_outcome(
+                application,
+                decision=Decision.WITHDRAWN,
+                reason=reasons["candidate_withdrew"],
+                actor=owner,
+                now=moment,
+                policy=policy,
+            )
+            return
+        if roll < 0.32:
+            pipeline.record_outcome(
+                application, decision=Decision.HOLD, actor=owner, now=moment, policy=policy
+            )
+            return
+        pipeline.record_outcome(
+            application, decision=Decision.ADVANCE, actor=owner, now=moment, policy=policy
+        )
+        if not application.status.is_open:
+            return
+    if status is RequisitionStatus.FILLED and application.status.is_open:
+        pipeline.record_outcome(
+            application,
+            decision=Decision.REJECT,
+            reason=reasons["position_filled"],
+            actor=owner,
+            now=now - timedelta(days=1),
+            policy=policy,
+        )

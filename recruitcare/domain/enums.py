@@ -1,0 +1,106 @@
+"""The product's statuses and roles, and the one place that says how each one looks."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    RECRUITER = "recruiter"
+    HIRING_MANAGER = "hiring_manager"
+
+    @property
+    def label(self) -> str:
+        return {"admin": "Admin", "recruiter": "Recruiter", "hiring_manager": "Hiring manager"}[
+            self.value
+        ]
+
+
+class RequisitionStatus(StrEnum):
+    OPEN = "open"
+    ON_HOLD = "on_hold"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def tone(self) -> str:
+        return {"open": "ok", "on_hold": "warn", "filled": "done", "cancelled": "muted"}[self.value]
+
+
+class ApplicationStatus(StrEnum):
+    ACTIVE = "active"
+    ON_HOLD = "on_hold"
+    OFFER = "offer"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def tone(self) -> str:
+        return {
+            "active": "ok",
+            "on_hold": "warn",
+            "offer": "info",
+            "hired": "done",
+            "rejected": "muted",
+            "withdrawn": "muted",
+        }[self.value]
+
+    @property
+    def is_open(self) -> bool:
+        """Open applications still owe the candidate a decision and carry a promise."""
+        return self in OPEN_APPLICATION_STATUSES
+
+
+OPEN_APPLICATION_STATUSES = frozenset(
+    {ApplicationStatus.ACTIVE, ApplicationStatus.ON_HOLD, ApplicationStatus.OFFER}
+)
+
+
+class Decision(StrEnum):
+    ADVANCE = "advance"
+    REJECT = "reject"
+    HOLD = "hold"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {
+            "advance": "Advance",
+            "reject": "Reject",
+            "hold": "Put on hold",
+            "withdrawn": "Candidate withdrew",
+        }[self.value]
+
+    @property
+    def needs_reason(self) -> bool:
+        return self in (Decision.REJECT, Decision.WITHDRAWN)
+
+
+class OutcomeStatus(StrEnum):
+    """A hiring manager proposes; a recruiter's outcome (or confirmation) is what counts."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    UNDONE = "undone"
+
+
+class PromiseState(StrEnum):
+    ON_TRACK = "on_track"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+
+    @property
+    def label(self) -> str:
+        return {"on_track": "On track", "due_soon": "Due soon", "overdue": "Overdue"}[self.value]
+
+    @property
+    def tone(self) -> str:
+        return {"on_track": "ok", "due_soon": "warn", "overdue": "danger"}[self.value]

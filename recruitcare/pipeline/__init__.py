@@ -1,0 +1,1 @@
+"""The recruiter's workspace: requisitions, candidates, interviews and stage outcomes."""

@@ -1,0 +1,50 @@
+"""Jinja filters and globals shared by every page."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from recruitcare.clock import utcnow
+from recruitcare.domain.enums import Role
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["utcnow"] = utcnow
+    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["ORG_TIMEZONE"])
+
+
+def local_date(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(_zone()).strftime("%a %-d %b %Y")
+
+
+def local_datetime(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(_zone()).strftime("%a %-d %b %Y, %H:%M")
+
+
+# Navigation by role: (endpoint, label, roles that see it). Features add their entries here.
+NAV = (
+    ("home.index", "Home", (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)),
+    ("admin.users", "People", (Role.ADMIN,)),
+)
+
+
+def nav_items(user) -> list[tuple[str, str]]:
+    return [
+        (endpoint, label)
+        for endpoint, label, roles in NAV
+        if user.role in roles and endpoint in current_app.view_functions
+    ]

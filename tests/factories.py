@@ -1,0 +1,73 @@
+"""Plain factory functions: each adds to the session and flushes; the test commits if needed."""
+
+from datetime import UTC, datetime
+from itertools import count
+
+from recruitcare.auth.passwords import hash_password
+from recruitcare.domain.enums import Role
+from recruitcare.extensions import db
+from recruitcare.models import User
+from recruitcare.pipeline import services as pipeline
+from recruitcare.policies import promise_policy
+
+PASSWORD = "correct horse battery staple"
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # a Wednesday
+_serial = count(1)
+
+
+def make_user(role: Role = Role.RECRUITER, *, email=None, name=None, password=PASSWORD, **kw):
+    n = next(_serial)
+    user = User(
+        email=email or f"user{n}@example.com",
+        name=name or f"Test User {n}",
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        created_at=NOW,
+        **kw,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_requisition(owner=None, *, members=(), title=None, now=NOW, **kw):
+    owner = owner or make_user(Role.RECRUITER)
+    return pipeline.create_requisition(
+        title=title or f"Requisition {next(_serial)}",
+        owner=owner,
+        members=members,
+        actor=owner,
+        now=now,
+        criteria=kw.pop("criteria", (("Python", "Writes clear Python."),)),
+        **kw,
+    )
+
+
+def make_candidate(*, name=None, email=None, now=NOW, **kw):
+    n = next(_serial)
+    return pipeline.find_or_create_candidate(
+        name=name or f"Candidate Number{n}",
+        email=email or f"candidate{n}@mail.example",
+        now=now,
+        **kw,
+    )
+
+
+def make_application(requisition=None, candidate=None, *, now=NOW, stage=None):
+    from flask import current_app
+
+    requisition = requisition or make_requisition()
+    candidate = candidate or make_candidate()
+    return pipeline.add_application(
+        requisition,
+        candidate,
+        now=now,
+        policy=promise_policy(current_app.config),
+        actor=requisition.owner,
+        stage=stage,
+    )
+
+
+def login(client, user_or_email, password=PASSWORD, **extra):
+    email = getattr(user_or_email, "email", user_or_email)
+    return client.post("/auth/login", data={"email": email, "password": password, **extra})
