@@ -14,7 +14,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 
 from recruitcare.domain.enums import Role
 from recruitcare.extensions import db, login_manager
-from recruitcare.models import Application, Requisition, User, requisition_members
+from recruitcare.models import Application, Requisition, StageOutcome, User, requisition_members
 
 
 def require_login():
@@ -82,3 +82,13 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.active or user.session_version != version:
         return None
     return user
+
+
+def get_outcome_or_404(user: User, outcome_id: int) -> StageOutcome:
+    stmt = (
+        select(StageOutcome)
+        .join(StageOutcome.application)
+        .join(Application.requisition)
+        .where(StageOutcome.id == outcome_id, requisition_filter(user))
+    )
+    return db.first_or_404(stmt)

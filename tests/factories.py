@@ -71,3 +71,48 @@ def make_application(requisition=None, candidate=None, *, now=NOW, stage=None):
 def login(client, user_or_email, password=PASSWORD, **extra):
     email = getattr(user_or_email, "email", user_or_email)
     return client.post("/auth/login", data={"email": email, "password": password, **extra})
+
+
+def bulk_applications(requisition, count_, *, now=NOW, due=None, stage=None):
+    """Insert many candidates and open applications at once, for size-independence tests."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert, select
+
+    from recruitcare.models import Application, Candidate
+
+    tag = next(_serial)
+    stage = stage or requisition.stages[0]
+    db.session.execute(
+        insert(Candidate),
+        [
+            {
+                "name": f"Bulk Person{tag}x{i}",
+                "email": f"bulk{tag}x{i}@mail.example",
+                "timezone": "UTC",
+                "language": "en",
+                "created_at": now,
+            }
+            for i in range(count_)
+        ],
+    )
+    ids = db.session.scalars(select(Candidate.id).where(Candidate.email.like(f"bulk{tag}x%"))).all()
+    db.session.execute(
+        insert(Application),
+        [
+            {
+                "candidate_id": cid,
+                "requisition_id": requisition.id,
+                "stage_id": (
+                    requisition.stages[i % len(requisition.stages)] if stage == "spread" else stage
+                ).id,
+                "status": "active",
+                "decision_due_at": due or now + timedelta(days=(i % 20) - 5),
+                "promise_extensions": 0,
+                "created_at": now,
+            }
+            for i, cid in enumerate(ids)
+        ],
+    )
+    db.session.flush()
+    return ids

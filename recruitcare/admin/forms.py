@@ -1,12 +1,13 @@
 """Forms for managing people."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from recruitcare.domain.enums import Role
+from recruitcare.formutil import choices
 
-ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
+ROLE_CHOICES = choices((role.value, role.label) for role in Role)
 
 
 class InviteForm(FlaskForm):

@@ -1,16 +1,19 @@
 """People: list, invite with a one-time link, change role, deactivate."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from recruitcare import audit
 from recruitcare.access import role_required
 from recruitcare.admin.forms import ConfirmForm, InviteForm, RoleForm
+from recruitcare.admin.services import ReasonError, save_reason
 from recruitcare.auth import services
 from recruitcare.clock import utcnow
 from recruitcare.domain.enums import Role
 from recruitcare.extensions import db
-from recruitcare.models import User
+from recruitcare.models import Reason, User
+from recruitcare.pipeline.forms import ReasonForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -105,3 +108,46 @@ def reset_link(user_id: int):
         flash("Links can only be made for active accounts.", "error")
         return redirect(url_for("admin.users"))
     return render_template("admin/invited.html", user=user, link=_set_password_url(user))
+
+
+# ---- the reason taxonomy ------------------------------------------------------------------
+
+
+@bp.route("/reasons", methods=["GET", "POST"])
+def reasons():
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            reason = save_reason(None, form.data)
+        except ReasonError as error:
+            form.code.errors.append(str(error))
+        else:
+            audit.record(
+                "reason.created", reason, actor=current_user, now=utcnow(), code=reason.code
+            )
+            db.session.commit()
+            flash(f"Reason “{reason.label}” added.", "success")
+            return redirect(url_for("admin.reasons"))
+    taxonomy = db.session.scalars(select(Reason).order_by(Reason.decision, Reason.position)).all()
+    return render_template("admin/reasons.html", taxonomy=taxonomy, form=form)
+
+
+@bp.route("/reasons/<int:reason_id>", methods=["GET", "POST"])
+def edit_reason(reason_id: int):
+    reason = db.get_or_404(Reason, reason_id)
+    form = ReasonForm(obj=reason)
+    if request.method == "GET":
+        form.decision.data = reason.decision.value
+    if form.validate_on_submit():
+        try:
+            save_reason(reason, form.data)
+        except ReasonError as error:
+            form.code.errors.append(str(error))
+        else:
+            audit.record(
+                "reason.changed", reason, actor=current_user, now=utcnow(), code=reason.code
+            )
+            db.session.commit()
+            flash("Reason saved.", "success")
+            return redirect(url_for("admin.reasons"))
+    return render_template("admin/edit_reason.html", form=form, reason=reason)

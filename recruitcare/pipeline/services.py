@@ -199,11 +199,7 @@ def record_outcome(
 ) -> StageOutcome:
     """Decide the current stage: move the application, renew or end its promise, audit it."""
     details = details.strip()
-    if decision.needs_reason:
-        if reason is None or reason.decision is not decision:
-            raise PipelineError(f"{decision.label} needs a reason.")
-        if reason.requires_details and not details:
-            raise PipelineError(f"“{reason.label}” needs written details.")
+    _check_reason(decision, reason, details)
     stages = application.requisition.stages
     index = stages.index(application.stage) if application.stage in stages else 0
     try:
@@ -308,3 +304,185 @@ def seed_default_reasons() -> int:
         added += 1
     db.session.flush()
     return added
+
+
+def update_requisition(
+    requisition: Requisition,
+    *,
+    actor: User,
+    now: datetime,
+    title: str,
+    team: str,
+    location: str,
+    role_family: str,
+    owner: User,
+    members: Iterable[User],
+    publicly_advertised: bool,
+    status: RequisitionStatus,
+) -> None:
+    requisition.title = title.strip()
+    requisition.team = team.strip()
+    requisition.location = location.strip()
+    requisition.role_family = role_family.strip()
+    requisition.publicly_advertised = publicly_advertised
+    if requisition.owner_id != owner.id:
+        audit.record(
+            "requisition.owner_changed",
+            requisition,
+            actor=actor,
+            now=now,
+            old=requisition.owner_id,
+            new=owner.id,
+        )
+        requisition.owner = owner
+    requisition.members = list(members)
+    set_requisition_status(requisition, status, actor=actor, now=now)
+    db.session.flush()
+
+
+def add_criterion(requisition: Requisition, name: str, description: str) -> Criterion:
+    criterion = Criterion(name=name.strip(), description=description.strip())
+    requisition.criteria.append(criterion)
+    _renumber(requisition.criteria)
+    db.session.flush()
+    return criterion
+
+
+def add_stage(requisition: Requisition, name: str, promise_days: int, is_interview: bool) -> Stage:
+    """New stages go before the last one, which is normally the offer."""
+    stage = Stage(name=name.strip(), promise_days=promise_days, is_interview=is_interview)
+    at = max(len(requisition.stages) - 1, 0)
+    requisition.stages.insert(at, stage)
+    _renumber(requisition.stages)
+    db.session.flush()
+    return stage
+
+
+def move_item(items: list, item, offset: int) -> None:
+    """Move a criterion or stage up (-1) or down (+1) in its ordered list."""
+    index = items.index(item)
+    target = index + offset
+    if 0 <= target < len(items):
+        items.insert(target, items.pop(index))
+        _renumber(items)
+        db.session.flush()
+
+
+def _renumber(items: list) -> None:
+    for position, item in enumerate(items):
+        item.position = position
+
+
+def remove_stage(requisition: Requisition, stage: Stage) -> None:
+    in_use = db.session.scalar(select(Application.id).where(Application.stage_id == stage.id))
+    if in_use is not None:
+        raise PipelineError(f"“{stage.name}” still has applications; move them first.")
+    if len(requisition.stages) <= 2:
+        raise PipelineError("A pipeline needs at least two stages.")
+    requisition.stages.remove(stage)
+    _renumber(requisition.stages)
+    db.session.flush()
+
+
+def remove_criterion(requisition: Requisition, criterion: Criterion) -> None:
+    requisition.criteria.remove(criterion)
+    _renumber(requisition.criteria)
+    db.session.flush()
+
+
+def propose_outcome(
+    application: Application,
+    *,
+    decision: Decision,
+    actor: User,
+    now: datetime,
+    reason: Reason | None = None,
+    details: str = "",
+) -> StageOutcome:
+    """A hiring manager's proposal: recorded, but the application moves only when confirmed."""
+    _check_reason(decision, reason, details.strip())
+    if not application.status.is_open:
+        raise PipelineError(f"The application is already {application.status.label.lower()}.")
+    outcome = StageOutcome(
+        application=application,
+        stage=application.stage,
+        decision=decision,
+        status=OutcomeStatus.PROPOSED,
+        reason=reason,
+        reason_details=details.strip(),
+        decided_by_id=actor.id,
+        decided_at=now,
+    )
+    db.session.add(outcome)
+    db.session.flush()
+    audit.record(
+        "outcome.proposed",
+        application,
+        actor=actor,
+        now=now,
+        outcome=outcome.id,
+        decision=decision.value,
+    )
+    return outcome
+
+
+def confirm_outcome(
+    proposal: StageOutcome, *, actor: User, now: datetime, policy: PromisePolicy
+) -> StageOutcome:
+    """A recruiter confirms a proposal: it is recorded as their outcome and the proposal closes."""
+    if proposal.status is not OutcomeStatus.PROPOSED:
+        raise PipelineError("That proposal was already handled.")
+    if proposal.stage_id != proposal.application.stage_id:
+        raise PipelineError("The application has moved on since this proposal was made.")
+    outcome = record_outcome(
+        proposal.application,
+        decision=proposal.decision,
+        actor=actor,
+        now=now,
+        policy=policy,
+        reason=proposal.reason,
+        details=proposal.reason_details,
+    )
+    proposal.status = OutcomeStatus.UNDONE
+    proposal.confirmed_by_id = actor.id
+    outcome.previous = {**outcome.previous, "proposal": proposal.id}
+    return outcome
+
+
+def _check_reason(decision: Decision, reason: Reason | None, details: str) -> None:
+    if decision.needs_reason:
+        if reason is None or reason.decision is not decision:
+            raise PipelineError(f"{decision.label} needs a reason.")
+        if reason.requires_details and not details:
+            raise PipelineError(f"“{reason.label}” needs written details.")
+
+
+def decide_many(
+    applications: Sequence[Application],
+    *,
+    decision: Decision,
+    actor: User,
+    now: datetime,
+    policy: PromisePolicy,
+    reason: Reason | None = None,
+    details: str = "",
+) -> tuple[int, list[tuple[Application, str]]]:
+    """Apply one decision to many applications; returns how many changed and why others not."""
+    _check_reason(decision, reason, details.strip())
+    changed, skipped = 0, []
+    for application in applications:
+        try:
+            record_outcome(
+                application,
+                decision=decision,
+                actor=actor,
+                now=now,
+                policy=policy,
+                reason=reason,
+                details=details,
+            )
+        except PipelineError as error:
+            skipped.append((application, str(error)))
+        else:
+            changed += 1
+    return changed, skipped
