@@ -320,3 +320,25 @@ def test_reasons_admin_refuses_fit(app, client, team):
     assert client.post("/admin/reasons", data=data).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Reason).filter_by(code="no_licence")) is not None
+
+
+def test_hiring_manager_home_lists_their_interviews(app, client, team):
+    with app.app_context():
+        application = db.session.get(Application, team["app"])
+        requisition = application.requisition
+        services.schedule_interview(
+            application,
+            stage=requisition.stages[2],
+            when=NOW + timedelta(days=400),
+            interviewers=requisition.members,
+            actor=requisition.owner,
+            now=NOW,
+        )
+        db.session.commit()
+        name = application.candidate.name
+    login(client, "hm@example.com")
+    page = client.get("/").text
+    assert "Your interviews" in page and name in page and "Hiring manager interview" in page
+    other = app.test_client()
+    login(other, team["outsider"])
+    assert name not in other.get("/").text

@@ -1,13 +1,14 @@
 """What a person's home page counts."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload
 
-from recruitcare.access import visible_requisitions
+from recruitcare.access import requisition_filter, visible_requisitions
 from recruitcare.domain.enums import OPEN_APPLICATION_STATUSES
 from recruitcare.extensions import db
-from recruitcare.models import Application, Requisition, User
+from recruitcare.models import Application, Interview, Requisition, User, interview_interviewers
 
 
 def requisition_summaries(user: User, now: datetime) -> list[tuple[Requisition, int, int, int]]:
@@ -23,3 +24,26 @@ def requisition_summaries(user: User, now: datetime) -> list[tuple[Requisition, 
         .order_by(Requisition.status, Requisition.title)
     )
     return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def my_interviews(user: User, now: datetime, limit: int = 20) -> list[Interview]:
+    """Interviews this person sits on, from yesterday on, within their visible requisitions."""
+    stmt = (
+        select(Interview)
+        .join(interview_interviewers, interview_interviewers.c.interview_id == Interview.id)
+        .join(Interview.application)
+        .join(Application.requisition)
+        .where(
+            interview_interviewers.c.user_id == user.id,
+            Interview.scheduled_at >= now - timedelta(days=1),
+            requisition_filter(user),
+        )
+        .options(
+            joinedload(Interview.application).joinedload(Application.candidate),
+            joinedload(Interview.application).joinedload(Application.requisition),
+            joinedload(Interview.stage),
+        )
+        .order_by(Interview.scheduled_at)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
