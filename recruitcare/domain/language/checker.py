@@ -1,0 +1,297 @@
+"""The checker: finds wording in candidate feedback that could be read as discrimination."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+
+from .model import Criterion, Finding, Severity
+from .rules import Rule, RuleSet, Vocabulary, load_rules, words_of
+from .text import Prepared, Tokens, prepare
+
+CriterionLike = str | tuple[str, str] | Criterion | Mapping[str, str]
+
+_LOOK_AHEAD = 3
+_WINDOW_BEFORE = 6
+_WINDOW_AFTER = 4
+_CONJUNCTIONS = frozenset(
+    ["and", "but", "or", "so", "yet", "though", "although", "which", "who", "whereas", "too"]
+)
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ments", "ment")
+_SUFFIXES += ("ed", "es", "s", "ly")
+# Words too common to show that a criterion is being discussed.
+_GENERIC = frozenset(
+    [
+        *("and", "or", "of", "the", "a", "an", "with", "for", "to", "in", "on", "at", "by"),
+        *("skill", "skills", "ability", "abilities", "experience", "knowledge", "level"),
+        *("strong", "good", "general", "basic", "advanced"),
+    ]
+)
+
+
+def check(
+    text: str,
+    criteria: Iterable[CriterionLike] = (),
+    *,
+    message_checks: bool = False,
+    rules: RuleSet | None = None,
+) -> list[Finding]:
+    """Return the findings for ``text``, ordered by position.
+
+    ``criteria`` are the requisition's job criteria (names, ``(name, description)`` pairs,
+    :class:`Criterion` objects or mappings with ``name``/``description``). The first one is
+    named in suggestions so that the rewrite is anchored to what the role needs.
+
+    ``message_checks`` adds checks that only make sense for a whole message: that it offers a
+    next step, and (when criteria are given) that it refers to at least one criterion. They
+    are off by default because a single sentence is rarely a whole message.
+    """
+    ruleset = rules or load_rules()
+    crits = [_as_criterion(c) for c in criteria]
+    first = crits[0].name if crits else None
+    prep = prepare(text)
+    findings: list[Finding] = []
+    if prep.text.strip():
+        spans = _match(ruleset, prep)
+        for rule, s, e in _resolve(spans):
+            start, end = prep.to_original(s, e)
+            findings.append(
+                Finding(
+                    rule.id,
+                    rule.category,
+                    rule.severity,
+                    start,
+                    end,
+                    rule.message,
+                    rule.suggestion_for(first),
+                )
+            )
+    if message_checks:
+        findings[:0] = _message_findings(ruleset, prep, crits, first)
+    return findings
+
+
+def worst_severity(findings: Iterable[Finding]) -> Severity | None:
+    """The most severe level among ``findings`` (None when there are none): the gate to share."""
+    worst: Severity | None = None
+    for f in findings:
+        if worst is None or f.severity.rank > worst.rank:
+            worst = f.severity
+    return worst
+
+
+def _as_criterion(value: CriterionLike) -> Criterion:
+    if isinstance(value, Criterion):
+        return value
+    if isinstance(value, str):
+        return Criterion(value)
+    if isinstance(value, Mapping):
+        return Criterion(str(value["name"]), str(value.get("description", "") or ""))
+    name, description = value
+    return Criterion(name, description or "")
+
+
+def _match(ruleset: RuleSet, prep: Prepared) -> list[tuple[Rule, int, int]]:
+    """All rule matches that count in their context, before overlaps are resolved."""
+    found: list[tuple[Rule, int, int]] = []
+    text = prep.text
+    vocab = ruleset.vocabulary
+    for index in ruleset.candidates(words_of(text)):
+        rule = ruleset.rules[index]
+        exceptions: list[tuple[int, int]] | None = None
+        for m in rule.regex.finditer(text):
+            s, e = m.span()
+            if rule.unless is not None:
+                if exceptions is None:
+                    exceptions = [x.span() for x in rule.unless.finditer(text)]
+                if any(xs <= s and e <= xe for xs, xe in exceptions):
+                    continue
+            if _counts(rule, prep.tokens, s, e, vocab):
+                found.append((rule, s, e))
+    return found
+
+
+def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
+    """Decide from the neighbouring words whether a match is about a person."""
+    if rule.context == "any" and not rule.unless_next and not rule.unless_prev:
+        return True
+    n = len(tk.low)
+    i0 = bisect_left(tk.starts, s)
+    i1 = bisect_left(tk.starts, e)
+    if i1 < n and tk.brk[i1] == 0 and tk.low[i1] in rule.unless_next:
+        return False
+    if i0 > 0 and i0 < n and tk.brk[i0] == 0 and tk.low[i0 - 1] in rule.unless_prev:
+        return False
+    if rule.context == "any":
+        return True
+    j = i1
+    while j < n and j < i1 + _LOOK_AHEAD and tk.brk[j] == 0:
+        w = tk.low[j]
+        if w in rule.person_next or w in vocab.person_nouns or w in vocab.role_nouns:
+            return True
+        if w in vocab.things:
+            return False
+        if w in vocab.stop_words:
+            break
+        j += 1
+    said = _said_of(tk, i0, vocab)
+    if said is not None:
+        if said and rule.predicate_end:
+            return _ends_phrase(tk, i1)
+        return said
+    if rule.context == "predicate":
+        return False
+    return _near_person(tk, i0, i1, vocab)
+
+
+def _said_of(tk: Tokens, i0: int, vocab: Vocabulary) -> bool | None:
+    """For ``X is <term>``, ``being <term>`` or ``as a <term>``: is X a person?
+
+    Returns None when the term is not in such a construction at all.
+    """
+    j = i0 - 1
+    steps = 0
+    while j >= 0 and tk.brk[j + 1] == 0 and tk.low[j] in vocab.fillers and steps < 5:
+        j -= 1
+        steps += 1
+    if j < 0 or tk.brk[j + 1] != 0:
+        return None
+    w = tk.low[j]
+    if w in vocab.person_markers:
+        return not _thing_before(tk, j, vocab)
+    if w not in vocab.copulas:
+        return None
+    k = j - 1
+    if k < 0 or tk.brk[k + 1] != 0:
+        return False
+    subject = tk.low[k]
+    if subject in vocab.pronouns or subject in vocab.person_nouns or subject in vocab.role_nouns:
+        return True
+    if subject in vocab.not_subjects or subject in vocab.things:
+        return False
+    raw = tk.raw[k]
+    return raw[0].isupper() and not raw.isupper()
+
+
+def _ends_phrase(tk: Tokens, i1: int) -> bool:
+    """True when nothing but a break or a conjunction follows the term (``she is tall, and``)."""
+    return i1 >= len(tk.low) or tk.brk[i1] > 0 or tk.low[i1] in _CONJUNCTIONS
+
+
+def _thing_before(tk: Tokens, j: int, vocab: Vocabulary) -> bool:
+    """True when the nearest noun before position ``j`` in the clause is a thing."""
+    k = j - 1
+    while k >= 0 and j - k <= 4 and tk.brk[k + 1] == 0:
+        w = tk.low[k]
+        if w in vocab.pronouns or w in vocab.person_nouns or w in vocab.role_nouns:
+            return False
+        if w in vocab.things or w in vocab.not_subjects:
+            return True
+        k -= 1
+    return False
+
+
+def _near_person(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
+    """Loose context: count the match unless a thing is nearer than any person in the sentence."""
+    person = thing = 99
+    k, d = i0 - 1, 1
+    while k >= 0 and d <= _WINDOW_BEFORE and tk.brk[k + 1] < 2:
+        w = tk.low[k]
+        if w in vocab.pronouns or w in vocab.person_nouns or w in vocab.role_nouns:
+            person = min(person, d)
+            break
+        if w in vocab.things:
+            thing = min(thing, d)
+        k, d = k - 1, d + 1
+    n = len(tk.low)
+    k, d = i1, 1
+    while k < n and d <= _WINDOW_AFTER and tk.brk[k] < 2:
+        w = tk.low[k]
+        if w in vocab.pronouns or w in vocab.person_nouns or w in vocab.role_nouns:
+            person = min(person, d)
+            break
+        if w in vocab.things:
+            thing = min(thing, d)
+        k, d = k + 1, d + 1
+    return person <= thing or thing == 99
+
+
+def _resolve(spans: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
+    """Keep the most severe finding where spans overlap; same-level findings of different
+    categories may overlap (``an older woman`` is about age and sex). Sorted by start."""
+    order = sorted(spans, key=lambda x: (-x[0].severity.rank, -(x[2] - x[1]), x[1], x[0].id))
+    kept: list[tuple[Rule, int, int]] = []
+    for rule, s, e in order:
+        clash = False
+        for other, os_, oe in kept:
+            if (
+                s < oe
+                and os_ < e
+                and (other.severity.rank > rule.severity.rank or other.category == rule.category)
+            ):
+                clash = True
+                break
+        if not clash:
+            kept.append((rule, s, e))
+    kept.sort(key=lambda x: (x[1], x[2], x[0].id))
+    return kept
+
+
+def _message_findings(
+    ruleset: RuleSet, prep: Prepared, crits: list[Criterion], first: str | None
+) -> list[Finding]:
+    out: list[Finding] = []
+    for rule, missing in (
+        (ruleset.no_next_step, not ruleset.next_step.search(prep.text)),
+        (ruleset.no_criterion, bool(crits) and not _mentions_criterion(prep.text, crits)),
+    ):
+        if missing:
+            out.append(
+                Finding(
+                    rule.id,
+                    rule.category,
+                    rule.severity,
+                    0,
+                    0,
+                    rule.message,
+                    rule.suggestion_for(first),
+                )
+            )
+    return out
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _keywords(text: str) -> set[str]:
+    return {_stem(w) for w in words_of(text) if len(w) >= 3 and w not in _GENERIC}
+
+
+def _related(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    return min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a))
+
+
+def _mentions_criterion(text: str, crits: list[Criterion]) -> bool:
+    """A criterion counts as mentioned when a word of its name (or two of its description)
+    appears in the text, allowing for simple word endings ("communicated" ~ "Communication")."""
+    stems = _keywords(text)
+    for crit in crits:
+        name_words = _keywords(crit.name)
+        if not name_words:
+            pattern = r"(?<!\w)" + re.escape(crit.name.strip()) + r"(?!\w)"
+            if crit.name.strip() and re.search(pattern, text, re.IGNORECASE):
+                return True
+            continue
+        if any(_related(k, t) for k in name_words for t in stems):
+            return True
+        described = _keywords(crit.description)
+        if sum(1 for k in described if any(_related(k, t) for t in stems)) >= 2:
+            return True
+    return False

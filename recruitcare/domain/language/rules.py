@@ -1,0 +1,303 @@
+"""Loading and compiling the checker's rules from the TOML files in ``rules/``."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .model import Severity
+
+RULES_DIR = Path(__file__).with_name("rules")
+CONTEXTS = ("any", "person", "predicate")
+KINDS = ("legal", "process", "style")
+_WORD = re.compile(r"\w+")
+_CRITERION_TEMPLATE = (
+    "Describe the gap against a job criterion: 'On {criterion}, we observed <evidence>; "
+    "the role needs <gap>; a next step would be <next step>.'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A group of rules sharing a legal basis or a style concern."""
+
+    id: str
+    label: str
+    kind: str
+    explanation: str
+    advice: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled rule: what to match, when the match counts, and what to tell the writer.
+
+    ``context`` decides when a match counts: ``any`` always; ``person`` unless the words around
+    it are about a thing (``the age of the codebase``); ``predicate`` only when the term is said
+    of a person (``she is old``, ``an old man``, ``being old``, ``as an old person``).
+    With ``predicate_end`` the term must also close the phrase (``she is tall.``), so that
+    ``she is big on testing`` or ``he is short on time`` do not count.
+    """
+
+    id: str
+    category: str
+    severity: Severity
+    context: str
+    regex: re.Pattern[str]
+    unless: re.Pattern[str] | None
+    unless_next: frozenset[str]
+    unless_prev: frozenset[str]
+    person_next: frozenset[str]
+    predicate_end: bool
+    triggers: tuple[str, ...]
+    message: str
+    suggestion: str
+    kind: str
+
+    def suggestion_for(self, criterion: str | None) -> str:
+        """Suggestion text, naming the first job criterion when the caller supplied one."""
+        return self.suggestion.replace("{criterion}", criterion or "<criterion>")
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Word lists that tell whether a term is said of a person or of a thing."""
+
+    person_nouns: frozenset[str]
+    role_nouns: frozenset[str]
+    pronouns: frozenset[str]
+    things: frozenset[str]
+    not_subjects: frozenset[str]
+    copulas: frozenset[str]
+    fillers: frozenset[str]
+    person_markers: frozenset[str]
+    stop_words: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """All rules plus the indexes that let ``check`` run only the rules a text can match."""
+
+    rules: tuple[Rule, ...]
+    categories: dict[str, Category]
+    vocabulary: Vocabulary
+    exact_triggers: dict[str, tuple[int, ...]]
+    prefix_triggers: dict[str, tuple[int, ...]]
+    prefix_lengths: tuple[int, ...]
+    next_step: re.Pattern[str]
+    no_next_step: Rule
+    no_criterion: Rule
+
+    def candidates(self, words: set[str]) -> list[int]:
+        """Indexes of rules whose trigger words occur in ``words`` (lower-case tokens)."""
+        found: set[int] = set()
+        exact = self.exact_triggers
+        prefix = self.prefix_triggers
+        lengths = self.prefix_lengths
+        for w in words:
+            hit = exact.get(w)
+            if hit:
+                found.update(hit)
+            n = len(w)
+            for size in lengths:
+                if size > n:
+                    break
+                hit = prefix.get(w[:size])
+                if hit:
+                    found.update(hit)
+        return sorted(found)
+
+
+def phrase_pattern(phrase: str) -> str:
+    """Regex for a literal phrase: flexible spaces, optional hyphens and apostrophes.
+
+    ``wheelchair-bound`` also matches ``wheelchair bound`` and ``wheelchairbound``;
+    ``didn't`` also matches ``didnt``; a trailing ``*`` on a word allows any ending.
+    """
+    out: list[str] = []
+    for part in re.split(r"(\s+|-|'|\*)", phrase.strip()):
+        if not part:
+            continue
+        if part.isspace():
+            out.append(r"(?:\s+|\s*-\s*)")
+        elif part == "-":
+            out.append(r"(?:\s*-\s*|\s+)?")
+        elif part == "'":
+            out.append("'?")
+        elif part == "*":
+            out.append(r"\w*")
+        else:
+            out.append(re.escape(part))
+    return "".join(out)
+
+
+def _phrase_triggers(phrase: str) -> list[str]:
+    """Trigger words for a phrase: its first word, and the first two words run together."""
+    words = re.split(r"(\s+|-|')", phrase.strip().lower())
+    first = words[0]
+    if first.endswith("*"):
+        return [first]
+    triggers = [first]
+    if len(words) >= 3 and words[1] in ("-", "'"):
+        second = words[2].rstrip("*")
+        triggers.append(first + second + "*")
+    return triggers
+
+
+def _words(values: list[str]) -> frozenset[str]:
+    return frozenset(v.lower() for v in values)
+
+
+def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> Rule:
+    rid = data["id"]
+    try:
+        category = categories[data["category"]]
+    except KeyError:
+        raise ValueError(
+            f"{source}: rule {rid} has unknown category {data.get('category')}"
+        ) from None
+    context = data.get("context", "any")
+    if context not in CONTEXTS:
+        raise ValueError(f"{source}: rule {rid} has unknown context {context}")
+    phrases = list(data.get("phrases", ()))
+    patterns = list(data.get("patterns", ()))
+    if not phrases and not patterns:
+        raise ValueError(f"{source}: rule {rid} has neither phrases nor patterns")
+    if patterns and not data.get("triggers"):
+        raise ValueError(f"{source}: rule {rid} uses patterns but declares no triggers")
+    alternatives = [phrase_pattern(p) for p in phrases] + [f"(?:{p})" for p in patterns]
+    # Longest alternatives first so that "too young for this role" wins over "too young".
+    alternatives.sort(key=len, reverse=True)
+    body = "|".join(alternatives)
+    flags = 0 if data.get("case_sensitive") else re.IGNORECASE
+    regex = re.compile(rf"(?<![\w-])(?:{body})(?!\w)", flags)
+    unless_list = list(data.get("unless", ()))
+    unless = (
+        re.compile("|".join(f"(?:{u})" for u in unless_list), re.IGNORECASE)
+        if unless_list
+        else None
+    )
+    triggers: list[str] = [t.lower() for t in data.get("triggers", ())]
+    for phrase in phrases:
+        triggers.extend(_phrase_triggers(phrase))
+    explanation = data.get("explanation") or category.explanation
+    advice = data.get("advice") or category.advice
+    words = data.get("alternatives") or ()
+    if words:
+        shown = ", ".join(f"'{w}'" for w in words)
+        suggestion = f"{advice} Try: {shown}.".strip()
+    elif category.kind == "style":
+        suggestion = advice
+    else:
+        suggestion = f"{advice} {_CRITERION_TEMPLATE}".strip()
+    return Rule(
+        id=rid,
+        category=category.id,
+        severity=Severity(data["severity"]),
+        context=context,
+        regex=regex,
+        unless=unless,
+        unless_next=_words(data.get("unless_next", [])),
+        unless_prev=_words(data.get("unless_prev", [])),
+        person_next=_words(data.get("person_next", [])),
+        predicate_end=bool(data.get("predicate_end", False)),
+        triggers=tuple(dict.fromkeys(triggers)),
+        message=explanation,
+        suggestion=suggestion,
+        kind=category.kind,
+    )
+
+
+def _message_rule(rid: str, category: Category, text: dict) -> Rule:
+    return Rule(
+        id=rid,
+        category=category.id,
+        severity=Severity(text.get("severity", "warn")),
+        context="any",
+        regex=re.compile(r"(?!)"),
+        unless=None,
+        unless_next=frozenset(),
+        unless_prev=frozenset(),
+        person_next=frozenset(),
+        predicate_end=False,
+        triggers=(),
+        message=text["explanation"],
+        suggestion=text["advice"],
+        kind=category.kind,
+    )
+
+
+@functools.cache
+def load_rules(directory: str | None = None) -> RuleSet:
+    """Read and compile every ``*.toml`` rule file once; later calls reuse the result.
+
+    Rules are data so that legal and HR reviewers can read and change them without touching
+    code. Pass ``directory`` to load another rule set (tests do this).
+    """
+    folder = Path(directory) if directory else RULES_DIR
+    documents = []
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as fh:
+            documents.append((path.name, tomllib.load(fh)))
+
+    categories: dict[str, Category] = {}
+    context: dict = {}
+    message: dict = {}
+    for _, doc in documents:
+        for cid, cat in doc.get("categories", {}).items():
+            kind = cat.get("kind", "legal")
+            if kind not in KINDS:
+                raise ValueError(f"category {cid} has unknown kind {kind}")
+            categories[cid] = Category(
+                cid, cat.get("label", cid), kind, cat["explanation"], cat.get("advice", "")
+            )
+        context.update(doc.get("context", {}))
+        message.update(doc.get("message", {}))
+
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for name, doc in documents:
+        for data in doc.get("rules", ()):
+            rule = _compile_rule(data, categories, name)
+            if rule.id in seen:
+                raise ValueError(f"{name}: duplicate rule id {rule.id}")
+            seen.add(rule.id)
+            rules.append(rule)
+
+    exact: dict[str, list[int]] = {}
+    prefix: dict[str, list[int]] = {}
+    for i, rule in enumerate(rules):
+        for trig in rule.triggers:
+            if trig.endswith("*"):
+                prefix.setdefault(trig[:-1], []).append(i)
+            else:
+                exact.setdefault(trig, []).append(i)
+
+    vocab = Vocabulary(**{f.name: _words(context.get(f.name, [])) for f in fields(Vocabulary)})
+    cues = message.get("next_step_patterns", [])
+    next_step = re.compile(
+        r"(?<!\w)(?:" + "|".join(f"(?:{c})" for c in cues) + r")(?!\w)", re.IGNORECASE
+    )
+    msg_cat = categories["message"]
+    return RuleSet(
+        rules=tuple(rules),
+        categories=categories,
+        vocabulary=vocab,
+        exact_triggers={k: tuple(v) for k, v in exact.items()},
+        prefix_triggers={k: tuple(v) for k, v in prefix.items()},
+        prefix_lengths=tuple(sorted({len(k) for k in prefix})),
+        next_step=next_step,
+        no_next_step=_message_rule("message.no-next-step", msg_cat, message["no_next_step"]),
+        no_criterion=_message_rule("message.no-criterion", msg_cat, message["no_criterion"]),
+    )
+
+
+def words_of(text: str) -> set[str]:
+    """Lower-case word tokens of a text, used to pick candidate rules (``@`` counts as one)."""
+    words = set(_WORD.findall(text.lower()))
+    if "@" in text:
+        words.add("@")
+    return words

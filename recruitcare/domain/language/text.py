@@ -1,0 +1,130 @@
+"""Text preparation: normalisation that keeps offsets, and word tokens with clause breaks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# One-for-one replacements, so offsets into the normalised text are offsets into the original.
+# Curly quotes and odd apostrophes become ASCII so that "didn’t" matches "didn't"; dashes used
+# as punctuation become spaces so that "great—too old" still has a word boundary.
+_ONE_FOR_ONE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u02bc": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2212": "-",
+        "\u2013": " ",
+        "\u2014": " ",
+        "\u2015": " ",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u202f": " ",
+        "\u3000": " ",
+        "\t": " ",
+    }
+)
+# Invisible characters are dropped; an index map then takes offsets back to the original.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
+
+WORD_RE = re.compile(r"\w+")
+_SENTENCE_BREAK = frozenset(".!?;\n")
+_CLAUSE_BREAK = frozenset(',:()[]{}"/|')
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A text ready for matching: normalised copy, offset map and lazily built tokens."""
+
+    original: str
+    text: str
+    index: list[int] | None = None
+    _tokens: Tokens | None = field(default=None, repr=False)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the normalised text back to the original text."""
+        if self.index is None:
+            return start, end
+        if start >= end:
+            pos = self.index[start] if start < len(self.index) else len(self.original)
+            return pos, pos
+        return self.index[start], self.index[end - 1] + 1
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._tokens is None:
+            self._tokens = Tokens.of(self.text)
+        return self._tokens
+
+
+def prepare(original: str) -> Prepared:
+    """Normalise quotes, dashes and spaces; drop invisible characters but remember offsets."""
+    text = original if original.isascii() else original.translate(_ONE_FOR_ONE)
+    if text.isascii() or not _INVISIBLE_RE.search(text):
+        return Prepared(original, text.replace("`", "'").replace("\t", " "))
+    kept: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        kept.append(ch)
+        index.append(i)
+    return Prepared(original, "".join(kept), index)
+
+
+@dataclass(slots=True)
+class Tokens:
+    """Word tokens of a text with the strength of the break before each one.
+
+    ``brk[i]`` is 2 when a sentence ends between token ``i - 1`` and token ``i``, 1 for a clause
+    break (comma, colon, brackets, quotes) and 0 otherwise.
+    """
+
+    starts: list[int]
+    ends: list[int]
+    raw: list[str]
+    low: list[str]
+    brk: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> Tokens:
+        starts: list[int] = []
+        ends: list[int] = []
+        raw: list[str] = []
+        brk: list[int] = []
+        prev_end = 0
+        for m in WORD_RE.finditer(text):
+            s = m.start()
+            gap = text[prev_end:s]
+            level = 0
+            if gap and not gap.isspace():
+                chars = set(gap)
+                if chars & _SENTENCE_BREAK:
+                    level = 2
+                elif chars & _CLAUSE_BREAK:
+                    level = 1
+            elif "\n" in gap:
+                level = 2
+            starts.append(s)
+            ends.append(m.end())
+            raw.append(m.group())
+            brk.append(level)
+            prev_end = m.end()
+        return cls(starts, ends, raw, [w.lower() for w in raw], brk)
