@@ -8,8 +8,10 @@ from sqlalchemy import event, func, select
 
 from recruitcare.candidates import services
 from recruitcare.candidates.forms import MAX_UPLOAD_BYTES
+from recruitcare.domain.csv_import import CandidateRow
 from recruitcare.extensions import db
 from recruitcare.models import Application, AuditEvent, Candidate, Requisition
+from recruitcare.pipeline.services import PipelineError
 from recruitcare.policies import promise_policy
 from tests.factories import NOW, login, make_application, make_candidate, make_requisition
 from tests.factories_candidates import candidate_csv, make_team
@@ -112,10 +114,7 @@ def test_a_broken_file_shows_the_report_and_imports_nothing(app, owner, team):
 def test_import_the_valid_rows_imports_only_those(app, owner, team):
     data = candidate_csv(3, extra=BROKEN_ROWS)
     page = _upload(owner, team, data).get_data(as_text=True)
-    assert 'name="valid_only" type="checkbox" value="y" checked' in page.replace(
-        'checked id="valid_only" name="valid_only" type="checkbox" value="y"',
-        'name="valid_only" type="checkbox" value="y" checked',
-    )
+    assert '<input checked id="valid_only" name="valid_only" type="checkbox"' in page
     confirm = {"valid_only": "y", "digest": _hidden(page, "digest")}
     confirm["expected"] = _hidden(page, "expected")
     response = _upload(owner, team, data, **confirm)
@@ -147,6 +146,13 @@ def test_valid_rows_are_only_imported_from_the_reported_file(app, owner, team, c
     assert response.status_code == 200
     assert "Nothing was imported yet" in response.get_data(as_text=True)
     assert _count(app, Application) == 0
+
+
+def test_a_long_report_shows_the_first_thousand_problems(app, owner, team):
+    page = _upload(owner, team, candidate_csv(5, extra="Ana,x@\n" * 1200)).get_data(as_text=True)
+    assert "Showing the first 1,000 of 1,200." in page
+    assert page.count('<th scope="row"') == 1000
+    assert "Import the 5 valid rows" in page
 
 
 def test_a_file_with_no_valid_rows_offers_no_import(app, owner, team):
@@ -324,3 +330,24 @@ def test_cli_refusals_are_one_line(app, runner, team, csv_file, data, requisitio
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([CandidateRow(2, "Ana", "a@mail.example", "Nope")], 'Line 2: there is no stage "Nope"'),
+        (
+            [CandidateRow(2, "Ana", "a@mail.example"), CandidateRow(3, "Ana", "A@mail.example")],
+            "more than one row",
+        ),
+        ([CandidateRow(2, "Known", "known@mail.example")], "known@mail.example has already"),
+    ],
+)
+def test_import_refuses_rows_the_check_would_have_reported(app, rows, message):
+    with app.app_context():
+        requisition = make_requisition()
+        make_application(requisition, make_candidate(email="known@mail.example"))
+        with pytest.raises(PipelineError, match=message):
+            services.import_candidates(
+                requisition, rows, actor=None, now=NOW, policy=promise_policy(app.config)
+            )

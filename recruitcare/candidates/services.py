@@ -19,11 +19,6 @@ from recruitcare.pipeline.services import PipelineError, add_application, find_o
 BATCH_SIZE = 500
 
 
-def _batches(rows: Sequence[CandidateRow], size: int) -> Iterator[Sequence[CandidateRow]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def check_email(address: str) -> str:
     """The normalised address; raises ``ValueError`` with a readable message when it is not one."""
     return validate_email(address.strip(), check_deliverability=False).normalized
@@ -171,3 +166,8 @@ def _refuse_if_applied(requisition: Requisition, candidate_ids: dict[str, int]) 
     )
     if applied is not None:
         raise PipelineError(f"{applied} has already applied to this requisition.")
+
+
+def _batches(rows: Sequence[CandidateRow], size: int) -> Iterator[Sequence[CandidateRow]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
