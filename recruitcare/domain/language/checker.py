@@ -18,6 +18,12 @@ _WINDOW_AFTER = 4
 _CONJUNCTIONS = frozenset(
     ["and", "but", "or", "so", "yet", "though", "although", "which", "who", "whereas", "too"]
 )
+# Words that may stand between a subject and its verb: "she can be", "he'd seem", "she'll be".
+_MODALS = frozenset(
+    ["can", "could", "would", "should", "might", "may", "will", "must", "ll", "d", "not", "t"]
+)
+# Words through which a following noun still belongs to the term ("the age of the codebase").
+_LINKERS = frozenset(["of", "the", "a", "an", "its", "this", "that", "our", "their"])
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ments", "ment")
 _SUFFIXES += ("ed", "es", "s", "ly")
 # Words too common to show that a criterion is being discussed.
@@ -114,7 +120,12 @@ def _match(ruleset: RuleSet, prep: Prepared) -> list[tuple[Rule, int, int]]:
 
 def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
     """Decide from the neighbouring words whether a match is about a person."""
-    if rule.context == "any" and not rule.unless_next and not rule.unless_prev:
+    if (
+        rule.context == "any"
+        and not rule.unless_next
+        and not rule.unless_prev
+        and not rule.product_guard
+    ):
         return True
     n = len(tk.low)
     i0 = bisect_left(tk.starts, s)
@@ -123,13 +134,20 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
         return False
     if i0 > 0 and i0 < n and tk.brk[i0] == 0 and tk.low[i0 - 1] in rule.unless_prev:
         return False
+    if rule.product_guard:
+        for j in range(i1, min(n, i1 + 2)):
+            if tk.brk[j] > 0:
+                break
+            if tk.low[j] in vocab.product_nouns:
+                return False
     if rule.context == "any":
         return True
     j = i1
     while j < n and j < i1 + _LOOK_AHEAD and tk.brk[j] == 0:
         w = tk.low[j]
         if w in rule.person_next or w in vocab.person_nouns or w in vocab.role_nouns:
-            return True
+            # "old generation objects": a person noun that itself modifies a thing.
+            return not (j + 1 < n and tk.brk[j + 1] == 0 and tk.low[j + 1] in vocab.things)
         if w in vocab.things:
             return False
         if w in vocab.stop_words:
@@ -163,10 +181,17 @@ def _said_of(tk: Tokens, i0: int, vocab: Vocabulary) -> bool | None:
     if w not in vocab.copulas:
         return None
     k = j - 1
+    while k > 0 and tk.brk[k + 1] == 0 and tk.low[k] in _MODALS:
+        k -= 1
     if k < 0 or tk.brk[k + 1] != 0:
         return False
     subject = tk.low[k]
-    if subject in vocab.pronouns or subject in vocab.person_nouns or subject in vocab.role_nouns:
+    if (
+        subject in vocab.pronouns
+        or subject in vocab.person_nouns
+        or subject in vocab.role_nouns
+        or subject in vocab.person_parts
+    ):
         return True
     if subject in vocab.not_subjects or subject in vocab.things:
         return False
@@ -213,6 +238,8 @@ def _near_person(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
             break
         if w in vocab.things:
             thing = min(thing, d)
+        elif w in vocab.stop_words and w not in _LINKERS:
+            break
         k, d = k + 1, d + 1
     return person <= thing or thing == 99
 

@@ -39,7 +39,9 @@ class Rule:
     it are about a thing (``the age of the codebase``); ``predicate`` only when the term is said
     of a person (``she is old``, ``an old man``, ``being old``, ``as an old person``).
     With ``predicate_end`` the term must also close the phrase (``she is tall.``), so that
-    ``she is big on testing`` or ``he is short on time`` do not count.
+    ``she is big on testing`` or ``he is short on time`` do not count. With ``product_guard``
+    a product noun right after the term means it names a topic of work (``a pregnancy
+    tracking app``, ``the disability insurance product``), not the candidate.
     """
 
     id: str
@@ -52,6 +54,7 @@ class Rule:
     unless_prev: frozenset[str]
     person_next: frozenset[str]
     predicate_end: bool
+    product_guard: bool
     triggers: tuple[str, ...]
     message: str
     suggestion: str
@@ -70,6 +73,8 @@ class Vocabulary:
     role_nouns: frozenset[str]
     pronouns: frozenset[str]
     things: frozenset[str]
+    product_nouns: frozenset[str]
+    person_parts: frozenset[str]
     not_subjects: frozenset[str]
     copulas: frozenset[str]
     fillers: frozenset[str]
@@ -204,6 +209,7 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         unless_prev=_words(data.get("unless_prev", [])),
         person_next=_words(data.get("person_next", [])),
         predicate_end=bool(data.get("predicate_end", False)),
+        product_guard=bool(data.get("product_guard", False)),
         triggers=tuple(dict.fromkeys(triggers)),
         message=explanation,
         suggestion=suggestion,
@@ -223,6 +229,7 @@ def _message_rule(rid: str, category: Category, text: dict) -> Rule:
         unless_prev=frozenset(),
         person_next=frozenset(),
         predicate_end=False,
+        product_guard=False,
         triggers=(),
         message=text["explanation"],
         suggestion=text["advice"],
