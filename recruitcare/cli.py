@@ -63,15 +63,19 @@ def create_user_command(email: str, role: str, name: str | None, password_stdin:
 @demo_cli.command("seed")
 def seed_demo_command() -> None:
     """Create the demo organisation, only when the database has no users yet."""
-    from recruitcare.demo import DEMO_PASSWORD, seed_demo
+    from recruitcare.demo import ACCOUNTS, DEMO_PASSWORD, existing_demo_accounts, seed_demo
 
-    accounts_made = seed_demo(now=utcnow(), policy=promise_policy(current_app.config))
-    if accounts_made is None:
+    created = seed_demo(now=utcnow(), policy=promise_policy(current_app.config))
+    if created is None:
         click.echo("The database already has data; demo seed left it as it is.")
-        return
-    db.session.commit()
-    click.echo("Demo data created. Sign in at http://127.0.0.1:5000 with any of:")
-    for account in accounts_made:
+        shown = existing_demo_accounts()
+    else:
+        db.session.commit()
+        click.echo("Demo data created.")
+        shown = list(ACCOUNTS)
+    if shown:
+        click.echo("Sign in at http://127.0.0.1:5000 with any of:")
+    for account in shown:
         click.echo(f"  {account.role.label:<15} {account.email:<28} password: {DEMO_PASSWORD}")
 
 

@@ -199,6 +199,16 @@ LAST = [
 ZONES = ("America/Toronto", "America/Vancouver", "America/Halifax", "Europe/London", "UTC")
 
 
+def existing_demo_accounts() -> list[DemoAccount]:
+    """The demo accounts still present, so a second ``make run`` can show them again."""
+    emails = set(
+        db.session.scalars(
+            select(User.email).where(User.email.in_([a.email for a in ACCOUNTS]), User.active)
+        )
+    )
+    return [a for a in ACCOUNTS if a.email in emails]
+
+
 def seed_demo(*, now: datetime, policy: PromisePolicy) -> list[DemoAccount] | None:
     """Create the demo organisation; None (and nothing written) when the database has users."""
     if db.session.scalar(select(func.count(User.id))):

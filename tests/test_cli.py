@@ -76,6 +76,7 @@ def test_demo_seed_builds_a_believable_organisation_once(app, runner):
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0
     assert "left it as it is" in second.output
+    assert "rhea@northwind.example" in second.output  # accounts shown again
     with app.app_context():
         assert db.session.scalar(select(func.count(Candidate.id))) == candidates
 
