@@ -17,6 +17,7 @@ from recruitcare.access import (
 )
 from recruitcare.clock import utcnow
 from recruitcare.domain.enums import ApplicationStatus, Decision, RequisitionStatus, Role
+from recruitcare.domain.pipeline import can_undo
 from recruitcare.extensions import db
 from recruitcare.formutil import choices
 from recruitcare.models import Application, Reason, Requisition, User
@@ -411,9 +412,7 @@ def _application_page(application: Application, *, interview_form=None, outcome_
         card=queries.card_for(application, now, policy),
         timeline=queries.application_timeline(application),
         proposals=queries.open_proposals(application),
-        undoable=latest
-        if latest and services.can_undo(latest.decided_at, now, policy.zone)
-        else None,
+        undoable=latest if latest and can_undo(latest.decided_at, now, policy.zone) else None,
         interview_form=interview_form,
         outcome_form=outcome_form,
         confirm=ConfirmForm(formdata=None),
@@ -488,31 +487,31 @@ def record_outcome(application_id: int):
     return redirect(url_for("pipeline.application", application_id=application.id))
 
 
-@bp.post("/outcomes/<int:outcome_id>/confirm")
-@manage
-def confirm_outcome(outcome_id: int):
-    proposal = get_outcome_or_404(current_user, outcome_id)
+def _act_on_outcome(outcome_id: int, operation, done: str):
+    """Confirm or undo an outcome: the same load, check, commit and message either way."""
+    outcome = get_outcome_or_404(current_user, outcome_id)
     if ConfirmForm().validate():
         try:
-            services.confirm_outcome(proposal, actor=current_user, now=utcnow(), policy=_policy())
+            operation(outcome, actor=current_user, now=utcnow(), policy=_policy())
         except services.PipelineError as error:
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash("Proposal confirmed.", "success")
-    return redirect(url_for("pipeline.application", application_id=proposal.application_id))
+            flash(done, "success")
+    return redirect(url_for("pipeline.application", application_id=outcome.application_id))
+
+
+@bp.post("/outcomes/<int:outcome_id>/confirm")
+@manage
+def confirm_outcome(outcome_id: int):
+    return _act_on_outcome(outcome_id, services.confirm_outcome, "Proposal confirmed.")
 
 
 @bp.post("/outcomes/<int:outcome_id>/undo")
 @manage
 def undo_outcome(outcome_id: int):
-    outcome = get_outcome_or_404(current_user, outcome_id)
-    if ConfirmForm().validate():
-        try:
-            services.undo_outcome(outcome, actor=current_user, now=utcnow(), policy=_policy())
-        except services.PipelineError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash("Outcome undone; the application is back where it was.", "success")
-    return redirect(url_for("pipeline.application", application_id=outcome.application_id))
+    return _act_on_outcome(
+        outcome_id,
+        services.undo_outcome,
+        "Outcome undone; the application is back where it was.",
+    )
