@@ -103,15 +103,16 @@ def _match(ruleset: RuleSet, prep: Prepared) -> list[tuple[Rule, int, int]]:
     found: list[tuple[Rule, int, int]] = []
     text = prep.text
     vocab = ruleset.vocabulary
-    for index in ruleset.candidates(words_of(text)):
+    exceptions: dict[int, list[tuple[int, int]]] = {}
+    for index, part in ruleset.candidates(words_of(text)):
         rule = ruleset.rules[index]
-        exceptions: list[tuple[int, int]] | None = None
-        for m in rule.regex.finditer(text):
+        for m in rule.parts[part][1].finditer(text):
             s, e = m.span()
             if rule.unless is not None:
-                if exceptions is None:
-                    exceptions = [x.span() for x in rule.unless.finditer(text)]
-                if any(xs <= s and e <= xe for xs, xe in exceptions):
+                spans = exceptions.get(index)
+                if spans is None:
+                    spans = exceptions[index] = [x.span() for x in rule.unless.finditer(text)]
+                if any(xs <= s and e <= xe for xs, xe in spans):
                     continue
             if _counts(rule, prep.tokens, s, e, vocab):
                 found.append((rule, s, e))

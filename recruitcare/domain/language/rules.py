@@ -48,14 +48,13 @@ class Rule:
     category: str
     severity: Severity
     context: str
-    regex: re.Pattern[str]
+    parts: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
     unless: re.Pattern[str] | None
     unless_next: frozenset[str]
     unless_prev: frozenset[str]
     person_next: frozenset[str]
     predicate_end: bool
     product_guard: bool
-    triggers: tuple[str, ...]
     message: str
     suggestion: str
     kind: str
@@ -89,30 +88,25 @@ class RuleSet:
     rules: tuple[Rule, ...]
     categories: dict[str, Category]
     vocabulary: Vocabulary
-    exact_triggers: dict[str, tuple[int, ...]]
-    prefix_triggers: dict[str, tuple[int, ...]]
-    prefix_lengths: tuple[int, ...]
+    exact_triggers: dict[str, tuple[tuple[int, int], ...]]
+    prefix_triggers: dict[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]
     next_step: re.Pattern[str]
     no_next_step: Rule
     no_criterion: Rule
 
-    def candidates(self, words: set[str]) -> list[int]:
-        """Indexes of rules whose trigger words occur in ``words`` (lower-case tokens)."""
-        found: set[int] = set()
+    def candidates(self, words: set[str]) -> list[tuple[int, int]]:
+        """(rule, part) indexes whose trigger words occur in ``words`` (lower-case tokens)."""
+        found: set[tuple[int, int]] = set()
         exact = self.exact_triggers
         prefix = self.prefix_triggers
-        lengths = self.prefix_lengths
         for w in words:
             hit = exact.get(w)
             if hit:
                 found.update(hit)
-            n = len(w)
-            for size in lengths:
-                if size > n:
-                    break
-                hit = prefix.get(w[:size])
-                if hit:
-                    found.update(hit)
+            for key in (w[:1], w[:2]):
+                for stem, pairs in prefix.get(key, ()):
+                    if w.startswith(stem):
+                        found.update(pairs)
         return sorted(found)
 
 
@@ -139,17 +133,42 @@ def phrase_pattern(phrase: str) -> str:
     return "".join(out)
 
 
+# Words too common to be good triggers: a phrase is indexed by a rarer word when it has one.
+_COMMON = frozenset(
+    [
+        *("a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for", "with", "by"),
+        *("is", "was", "are", "be", "he", "she", "they", "his", "her", "their", "your", "you"),
+        *("we", "i", "it", "not", "no", "too", "so", "very", "just", "don", "didn", "t", "s"),
+    ]
+)
+
+
 def _phrase_triggers(phrase: str) -> list[str]:
-    """Trigger words for a phrase: its first word, and the first two words run together."""
-    words = re.split(r"(\s+|-|')", phrase.strip().lower())
-    first = words[0]
-    if first.endswith("*"):
-        return [first]
-    triggers = [first]
-    if len(words) >= 3 and words[1] in ("-", "'"):
-        second = words[2].rstrip("*")
-        triggers.append(first + second + "*")
-    return triggers
+    """Trigger words for a phrase: its rarest-looking word, so common words trigger little.
+
+    A word joined by a hyphen or apostrophe (``non-native``, ``didn't``) may be written as
+    one word or two, so it yields its longest piece and the pieces run together.
+    """
+    parts = phrase.strip().lower().split()
+
+    def score(part: str) -> tuple[bool, bool, int]:
+        core = part.strip("*")
+        return (core in _COMMON, bool(re.search(r"[-']", core)), -len(core))
+
+    part = min(parts, key=score)
+    if part.endswith("*") and not re.search(r"[-']", part):
+        return [part]
+    pieces = [p for p in re.split(r"[-']", part.rstrip("*")) if p]
+    if len(pieces) == 1:
+        return [pieces[0] + "*"] if part.endswith("*") else [pieces[0]]
+    return [max(pieces, key=len), "".join(pieces) + "*"]
+
+
+def _alternation(alternatives: list[str], flags: int) -> re.Pattern[str]:
+    """One regex for several alternatives, whole words only, longest alternative first (so
+    that "too young for this role" wins over "too young")."""
+    body = "|".join(sorted(alternatives, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{body})(?!\w)", flags)
 
 
 def _words(values: list[str]) -> frozenset[str]:
@@ -173,21 +192,22 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         raise ValueError(f"{source}: rule {rid} has neither phrases nor patterns")
     if patterns and not data.get("triggers"):
         raise ValueError(f"{source}: rule {rid} uses patterns but declares no triggers")
-    alternatives = [phrase_pattern(p) for p in phrases] + [f"(?:{p})" for p in patterns]
-    # Longest alternatives first so that "too young for this role" wins over "too young".
-    alternatives.sort(key=len, reverse=True)
-    body = "|".join(alternatives)
     flags = 0 if data.get("case_sensitive") else re.IGNORECASE
-    regex = re.compile(rf"(?<![\w-])(?:{body})(?!\w)", flags)
+    # Phrases are grouped by trigger word and compiled per group: a text then runs only the
+    # few small regexes whose trigger words it contains, not one huge alternation per rule.
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for phrase in phrases:
+        groups.setdefault(tuple(_phrase_triggers(phrase)), []).append(phrase_pattern(phrase))
+    parts = [(key, _alternation(alts, flags)) for key, alts in groups.items()]
+    if patterns:
+        declared = tuple(t.lower() for t in data["triggers"])
+        parts.append((declared, _alternation([f"(?:{p})" for p in patterns], flags)))
     unless_list = list(data.get("unless", ()))
     unless = (
         re.compile("|".join(f"(?:{u})" for u in unless_list), re.IGNORECASE)
         if unless_list
         else None
     )
-    triggers: list[str] = [t.lower() for t in data.get("triggers", ())]
-    for phrase in phrases:
-        triggers.extend(_phrase_triggers(phrase))
     explanation = data.get("explanation") or category.explanation
     advice = data.get("advice") or category.advice
     words = data.get("alternatives") or ()
@@ -203,14 +223,13 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         category=category.id,
         severity=Severity(data["severity"]),
         context=context,
-        regex=regex,
+        parts=tuple(parts),
         unless=unless,
         unless_next=_words(data.get("unless_next", [])),
         unless_prev=_words(data.get("unless_prev", [])),
         person_next=_words(data.get("person_next", [])),
         predicate_end=bool(data.get("predicate_end", False)),
         product_guard=bool(data.get("product_guard", False)),
-        triggers=tuple(dict.fromkeys(triggers)),
         message=explanation,
         suggestion=suggestion,
         kind=category.kind,
@@ -223,18 +242,26 @@ def _message_rule(rid: str, category: Category, text: dict) -> Rule:
         category=category.id,
         severity=Severity(text.get("severity", "warn")),
         context="any",
-        regex=re.compile(r"(?!)"),
+        parts=(),
         unless=None,
         unless_next=frozenset(),
         unless_prev=frozenset(),
         person_next=frozenset(),
         predicate_end=False,
         product_guard=False,
-        triggers=(),
         message=text["explanation"],
         suggestion=text["advice"],
         kind=category.kind,
     )
+
+
+def _bucket(
+    prefix: dict[str, list[tuple[int, int]]],
+) -> dict[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]:
+    buckets: dict[str, list[tuple[str, tuple[tuple[int, int], ...]]]] = {}
+    for stem, pairs in prefix.items():
+        buckets.setdefault(stem[:2], []).append((stem, tuple(pairs)))
+    return {k: tuple(v) for k, v in buckets.items()}
 
 
 @functools.cache
@@ -274,14 +301,16 @@ def load_rules(directory: str | None = None) -> RuleSet:
             seen.add(rule.id)
             rules.append(rule)
 
-    exact: dict[str, list[int]] = {}
-    prefix: dict[str, list[int]] = {}
+    exact: dict[str, list[tuple[int, int]]] = {}
+    prefix: dict[str, list[tuple[int, int]]] = {}
+    # Prefix triggers are bucketed by their first two letters (or one, if that is all).
     for i, rule in enumerate(rules):
-        for trig in rule.triggers:
-            if trig.endswith("*"):
-                prefix.setdefault(trig[:-1], []).append(i)
-            else:
-                exact.setdefault(trig, []).append(i)
+        for j, (triggers, _) in enumerate(rule.parts):
+            for trig in triggers:
+                if trig.endswith("*"):
+                    prefix.setdefault(trig[:-1], []).append((i, j))
+                else:
+                    exact.setdefault(trig, []).append((i, j))
 
     vocab = Vocabulary(**{f.name: _words(context.get(f.name, [])) for f in fields(Vocabulary)})
     cues = message.get("next_step_patterns", [])
@@ -294,8 +323,7 @@ def load_rules(directory: str | None = None) -> RuleSet:
         categories=categories,
         vocabulary=vocab,
         exact_triggers={k: tuple(v) for k, v in exact.items()},
-        prefix_triggers={k: tuple(v) for k, v in prefix.items()},
-        prefix_lengths=tuple(sorted({len(k) for k in prefix})),
+        prefix_triggers=_bucket(prefix),
         next_step=next_step,
         no_next_step=_message_rule("message.no-next-step", msg_cat, message["no_next_step"]),
         no_criterion=_message_rule("message.no-criterion", msg_cat, message["no_criterion"]),
@@ -303,8 +331,10 @@ def load_rules(directory: str | None = None) -> RuleSet:
 
 
 def words_of(text: str) -> set[str]:
-    """Lower-case word tokens of a text, used to pick candidate rules (``@`` counts as one)."""
+    """Lower-case word tokens of a text, used to pick candidate rules (``@`` and ``/`` count
+    as words so that e-mail addresses and "she/her" can trigger rules)."""
     words = set(_WORD.findall(text.lower()))
-    if "@" in text:
-        words.add("@")
+    for mark in "@/":
+        if mark in text:
+            words.add(mark)
     return words

@@ -1,0 +1,245 @@
+"""Behaviour of the language checker's public API: findings, offsets, overlaps, criteria,
+message-level checks, report formats and rule loading."""
+
+import ast
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import recruitcare.domain.language as language
+from recruitcare.domain.language import (
+    Criterion,
+    Finding,
+    RuleSet,
+    Severity,
+    check,
+    findings_to_json_line,
+    format_report,
+    load_rules,
+    worst_severity,
+)
+
+PACKAGE_DIR = Path(language.__file__).parent
+
+
+def test_finding_dict_has_exactly_the_public_fields():
+    (finding,) = check("She is too old for this role.")
+    assert set(finding.to_dict()) == {
+        "rule",
+        "category",
+        "severity",
+        "start",
+        "end",
+        "message",
+        "suggestion",
+    }
+    assert finding.to_dict()["severity"] == "block"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.start = 0
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("It just didn\u2019t click.", "didn\u2019t click"),
+        ("\u201cShe is pregnant,\u201d he said.", "pregnant"),
+        ("She is preg\u00adnant.", "preg\u00adnant"),
+        ("Zo\u00eb said\u200b she is pregnant.", "pregnant"),
+        ("He is 58\u00a0years old.", "58\u00a0years old"),
+        ("She is a devout Bah\u00e1\u2019\u00ed.", "Bah\u00e1\u2019\u00ed"),
+    ],
+)
+def test_offsets_point_into_the_original_text(text, span):
+    spans = [text[f.start : f.end] for f in check(text)]
+    assert span in spans
+
+
+def test_negation_does_not_clear_a_protected_reference():
+    assert worst_severity(check("This is not about your age.")) is Severity.BLOCK
+
+
+def test_case_is_ignored():
+    assert worst_severity(check("SHE IS PREGNANT.")) is Severity.BLOCK
+
+
+def test_empty_text_has_no_findings():
+    assert check("") == []
+    assert check("   ") == []
+
+
+def test_overlaps_keep_the_most_severe_finding():
+    findings = check("She looked unwell.")
+    assert [f.severity for f in findings] == [Severity.BLOCK]
+
+
+def test_overlapping_findings_of_different_categories_are_both_kept():
+    categories = {f.category for f in check("She is an older woman.")}
+    assert {"age", "sex_gender"} <= categories
+
+
+def test_findings_are_ordered_by_start():
+    findings = check("Off the record, she is pregnant and too old, and not a culture fit.")
+    starts = [f.start for f in findings]
+    assert starts == sorted(starts)
+    assert len(findings) >= 4
+
+
+def test_legal_suggestion_names_the_first_criterion():
+    (finding,) = check("She is too old.", criteria=("System design", "Communication"))
+    assert "On System design, we observed" in finding.suggestion
+    (bare,) = check("She is too old.")
+    assert "On <criterion>, we observed" in bare.suggestion
+
+
+def test_style_suggestion_offers_word_alternatives():
+    (finding,) = check("That design is crazy.")
+    assert finding.severity is Severity.WARN
+    assert "Try:" in finding.suggestion and "'surprising'" in finding.suggestion
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        ["System design"],
+        [("System design", "Designs services that scale")],
+        [Criterion("System design")],
+        [{"name": "System design", "description": ""}],
+    ],
+)
+def test_criteria_may_be_given_in_several_forms(criteria):
+    (finding,) = check("She is too old.", criteria=criteria)
+    assert "On System design" in finding.suggestion
+
+
+def _rules(findings):
+    return [f.rule for f in findings]
+
+
+def test_message_checks_are_off_by_default():
+    assert check("Thanks for your time.", criteria=["System design"]) == []
+
+
+def test_message_without_next_step_or_criterion_gets_both_warnings():
+    findings = check("Thanks for your time.", criteria=["System design"], message_checks=True)
+    assert _rules(findings) == ["message.no-next-step", "message.no-criterion"]
+    assert all(f.start == f.end == 0 and f.severity is Severity.WARN for f in findings)
+    assert "System design" in findings[0].suggestion
+
+
+def test_message_with_next_step_and_criterion_passes():
+    text = (
+        "Your design of the cache layer was clear, but failure modes were missing. "
+        "A next step would be practising failure analysis; we would welcome a future "
+        "application."
+    )
+    assert check(text, criteria=["System design"], message_checks=True) == []
+
+
+def test_criterion_can_be_recognised_from_its_description():
+    text = "You estimated capacity and sharded the queue well. Feel free to reapply."
+    crits = [("Architecture", "capacity planning, sharding and queue design")]
+    assert check(text, criteria=crits, message_checks=True) == []
+
+
+def test_no_criterion_check_needs_criteria():
+    findings = check("We will be in touch.", message_checks=True)
+    assert findings == []
+
+
+def test_worst_severity():
+    assert worst_severity([]) is None
+    assert worst_severity(check("That design is crazy.")) is Severity.WARN
+    assert worst_severity(check("That design is crazy and she is pregnant.")) is Severity.BLOCK
+
+
+def test_format_report_marks_spans_and_lists_findings():
+    text = "She is too old and the design is crazy."
+    report = format_report(text, check(text))
+    lines = report.splitlines()
+    assert lines[0] == "She is [[too old]] and the design is [[crazy]]."
+    assert any(line.strip().startswith("BLOCK age.") for line in lines[1:])
+    assert any(line.strip().startswith("WARN  ableist.") for line in lines[1:])
+    assert format_report("Clear answers.", []).endswith("no findings")
+
+
+def test_format_report_shows_message_findings_as_whole_message():
+    findings = check("Thanks.", message_checks=True)
+    assert "(whole message)" in format_report("Thanks.", findings)
+
+
+def test_json_line_is_serialisable():
+    record = findings_to_json_line(7, check("He is Muslim."))
+    assert record["line"] == 7
+    assert record["findings"][0]["category"] == "religion_belief"
+    assert json.loads(json.dumps(record)) == record
+
+
+def test_rules_are_compiled_once():
+    assert load_rules() is load_rules()
+
+
+def test_every_legal_rule_states_its_legal_basis():
+    markers = ("Act", "Code", "Title VII", "GDPR", "U.S.C.", "Charter", "Bostock", "CROWN")
+    for rule in load_rules().rules:
+        if rule.kind == "legal":
+            assert any(m in rule.message for m in markers), rule.id
+        assert rule.message and rule.suggestion, rule.id
+
+
+def test_rule_ids_follow_their_category_files():
+    ids = [rule.id for rule in load_rules().rules]
+    assert len(ids) == len(set(ids))
+    assert all("." in rid for rid in ids)
+
+
+def test_pattern_rules_must_declare_triggers(tmp_path):
+    (tmp_path / "bad.toml").write_text(
+        '[categories.message]\nexplanation = "x"\n'
+        '[categories.x]\nexplanation = "x"\n'
+        '[[rules]]\nid = "x.y"\ncategory = "x"\nseverity = "warn"\npatterns = ["a+b"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="triggers"):
+        load_rules(str(tmp_path))
+
+
+def _sentences():
+    from tests.domain.test_language_eval import load_eval
+    from tests.domain.test_language_rules import NEGATIVES, POSITIVES
+
+    texts = [text for _, _, text in POSITIVES] + [text for _, text in NEGATIVES]
+    return texts + [text for _, _, text in load_eval()]
+
+
+def test_trigger_prefilter_never_hides_a_finding(monkeypatch):
+    texts = _sentences()
+    with_filter = [check(t) for t in texts]
+    monkeypatch.setattr(
+        RuleSet,
+        "candidates",
+        lambda self, words: [(i, j) for i, r in enumerate(self.rules) for j in range(len(r.parts))],
+    )
+    without_filter = [check(t) for t in texts]
+    assert with_filter == without_filter
+
+
+def test_package_imports_only_the_standard_library():
+    for path in PACKAGE_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                root = name.split(".")[0]
+                assert root in sys.stdlib_module_names or root == "__future__", (path, name)
+
+
+def test_finding_type_is_exported():
+    assert Finding.__name__ == "Finding"
