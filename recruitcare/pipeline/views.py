@@ -181,18 +181,22 @@ def edit_criterion(requisition_id: int, criterion_id: int):
     return _back_to_setup(requisition)
 
 
+def _move_child(requisition_id: int, collection: str, item_id: int):
+    """Move a criterion or a stage one place up or down in its requisition's order."""
+    requisition = get_requisition_or_404(current_user, requisition_id)
+    items = getattr(requisition, collection)
+    item = _child_or_404(items, item_id)
+    form = MoveForm()
+    if form.validate():
+        services.move_item(items, item, -1 if form.direction.data == "up" else 1)
+        db.session.commit()
+    return _back_to_setup(requisition)
+
+
 @bp.post("/requisitions/<int:requisition_id>/criteria/<int:criterion_id>/move")
 @manage
 def move_criterion(requisition_id: int, criterion_id: int):
-    requisition = get_requisition_or_404(current_user, requisition_id)
-    criterion = _child_or_404(requisition.criteria, criterion_id)
-    form = MoveForm()
-    if form.validate():
-        services.move_item(
-            requisition.criteria, criterion, -1 if form.direction.data == "up" else 1
-        )
-        db.session.commit()
-    return _back_to_setup(requisition)
+    return _move_child(requisition_id, "criteria", criterion_id)
 
 
 @bp.post("/requisitions/<int:requisition_id>/criteria/<int:criterion_id>/delete")
@@ -239,13 +243,7 @@ def edit_stage(requisition_id: int, stage_id: int):
 @bp.post("/requisitions/<int:requisition_id>/stages/<int:stage_id>/move")
 @manage
 def move_stage(requisition_id: int, stage_id: int):
-    requisition = get_requisition_or_404(current_user, requisition_id)
-    stage = _child_or_404(requisition.stages, stage_id)
-    form = MoveForm()
-    if form.validate():
-        services.move_item(requisition.stages, stage, -1 if form.direction.data == "up" else 1)
-        db.session.commit()
-    return _back_to_setup(requisition)
+    return _move_child(requisition_id, "stages", stage_id)
 
 
 @bp.post("/requisitions/<int:requisition_id>/stages/<int:stage_id>/delete")
