@@ -199,16 +199,27 @@ def move_criterion(requisition_id: int, criterion_id: int):
     return _move_child(requisition_id, "criteria", criterion_id)
 
 
+def _remove_child(requisition_id: int, collection: str, item_id: int, remove, noun: str):
+    """Remove a criterion or a stage; a refusal from the service is shown, nothing changes."""
+    requisition = get_requisition_or_404(current_user, requisition_id)
+    item = _child_or_404(getattr(requisition, collection), item_id)
+    if ConfirmForm().validate():
+        try:
+            remove(requisition, item)
+        except services.PipelineError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"{noun} “{item.name}” removed.", "success")
+    return _back_to_setup(requisition)
+
+
 @bp.post("/requisitions/<int:requisition_id>/criteria/<int:criterion_id>/delete")
 @manage
 def delete_criterion(requisition_id: int, criterion_id: int):
-    requisition = get_requisition_or_404(current_user, requisition_id)
-    criterion = _child_or_404(requisition.criteria, criterion_id)
-    if ConfirmForm().validate():
-        services.remove_criterion(requisition, criterion)
-        db.session.commit()
-        flash(f"Criterion “{criterion.name}” removed.", "success")
-    return _back_to_setup(requisition)
+    return _remove_child(
+        requisition_id, "criteria", criterion_id, services.remove_criterion, "Criterion"
+    )
 
 
 @bp.post("/requisitions/<int:requisition_id>/stages")
@@ -249,17 +260,7 @@ def move_stage(requisition_id: int, stage_id: int):
 @bp.post("/requisitions/<int:requisition_id>/stages/<int:stage_id>/delete")
 @manage
 def delete_stage(requisition_id: int, stage_id: int):
-    requisition = get_requisition_or_404(current_user, requisition_id)
-    stage = _child_or_404(requisition.stages, stage_id)
-    if ConfirmForm().validate():
-        try:
-            services.remove_stage(requisition, stage)
-        except services.PipelineError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(f"Stage “{stage.name}” removed.", "success")
-    return _back_to_setup(requisition)
+    return _remove_child(requisition_id, "stages", stage_id, services.remove_stage, "Stage")
 
 
 # ---- board and list -----------------------------------------------------------------------
