@@ -33,6 +33,8 @@ LOGIN_FAILURE_WINDOW_MINUTES = 15
 LOGIN_LOCK_MINUTES = 15
 # Per-address limit on sign-in attempts (Flask-Limiter syntax).
 LOGIN_RATE_LIMIT = "30 per minute;300 per hour"
+# The live language check is called as people type (debounced), so it allows bursts.
+CHECK_RATE_LIMIT = "120 per minute"
 
 # Flask-Limiter storage. memory:// is right for one process; several app servers need a shared
 # store such as redis://host:6379/0.

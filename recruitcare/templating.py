@@ -38,6 +38,7 @@ def local_datetime(value: datetime | None) -> str:
 # Navigation by role: (endpoint, label, roles that see it). Features add their entries here.
 NAV = (
     ("home.index", "Home", (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)),
+    ("feedback.my_interviews", "My interviews", (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)),
     ("pipeline.new_requisition", "New requisition", (Role.ADMIN, Role.RECRUITER)),
     ("admin.users", "People", (Role.ADMIN,)),
     ("admin.reasons", "Reasons", (Role.ADMIN,)),

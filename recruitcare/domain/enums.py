@@ -104,3 +104,51 @@ class PromiseState(StrEnum):
     @property
     def tone(self) -> str:
         return {"on_track": "ok", "due_soon": "warn", "overdue": "danger"}[self.value]
+
+
+class ScorecardStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def tone(self) -> str:
+        return {"draft": "warn", "submitted": "ok"}[self.value]
+
+
+class Recommendation(StrEnum):
+    STRONG_YES = "strong_yes"
+    YES = "yes"
+    NO = "no"
+    STRONG_NO = "strong_no"
+
+    @property
+    def label(self) -> str:
+        return {
+            "strong_yes": "Strong yes",
+            "yes": "Yes",
+            "no": "No",
+            "strong_no": "Strong no",
+        }[self.value]
+
+    @property
+    def tone(self) -> str:
+        return {"strong_yes": "ok", "yes": "ok", "no": "muted", "strong_no": "muted"}[self.value]
+
+
+class FeedbackStatus(StrEnum):
+    """Candidate-facing feedback: a hiring manager or recruiter drafts, a recruiter approves."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def tone(self) -> str:
+        return {"draft": "warn", "approved": "ok"}[self.value]

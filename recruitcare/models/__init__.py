@@ -1,6 +1,13 @@
 """The data model; import models from here."""
 
 from recruitcare.models.audit import AuditEvent
+from recruitcare.models.feedback import (
+    CandidateFeedback,
+    FeedbackVersion,
+    Scorecard,
+    ScorecardRating,
+    ScorecardVersion,
+)
 from recruitcare.models.hiring import (
     Application,
     Candidate,
@@ -18,11 +25,16 @@ from recruitcare.models.users import User
 __all__ = [
     "Application",
     "AuditEvent",
+    "CandidateFeedback",
+    "FeedbackVersion",
     "Candidate",
     "Criterion",
     "Interview",
     "Reason",
     "Requisition",
+    "Scorecard",
+    "ScorecardRating",
+    "ScorecardVersion",
     "Stage",
     "StageOutcome",
     "User",

@@ -19,6 +19,7 @@ from recruitcare.clock import utcnow
 from recruitcare.domain.enums import ApplicationStatus, Decision, RequisitionStatus, Role
 from recruitcare.domain.pipeline import can_undo
 from recruitcare.extensions import db
+from recruitcare.feedback import services as feedback_services
 from recruitcare.formutil import choices
 from recruitcare.models import Application, Reason, Requisition, User
 from recruitcare.pipeline import queries, services
@@ -415,6 +416,7 @@ def _application_page(application: Application, *, interview_form=None, outcome_
         interview_form=interview_form,
         outcome_form=outcome_form,
         confirm=ConfirmForm(formdata=None),
+        feedback=feedback_services.summary_for(application, current_user),
     )
 
 
