@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 
 from recruitcare.auth.services import create_user
 from recruitcare.domain.deadlines import PromisePolicy
-from recruitcare.domain.enums import Decision, RequisitionStatus, Role
+from recruitcare.domain.enums import Decision, Recommendation, RequisitionStatus, Role
+from recruitcare.domain.feedback import Item
 from recruitcare.extensions import db
+from recruitcare.feedback import services as feedback
 from recruitcare.models import Reason, User
 from recruitcare.pipeline import services as pipeline
 
@@ -250,6 +252,40 @@ def seed_demo(*, now: datetime, policy: PromisePolicy) -> list[DemoAccount] | No
     return list(ACCOUNTS)
 
 
+EVIDENCE = {
+    1: "Could not give an example of {c} when asked twice.",
+    2: "Gave one example of {c}, but without the outcome or their own part in it.",
+    3: "Walked through a recent example of {c} with the result and what they would change.",
+    4: "Two detailed examples of {c}, with numbers, trade-offs and what others learned.",
+}
+NEXT_STEPS = (
+    "Prepare two examples with the result you measured, and practise telling each in two minutes.",
+    "Work through a public system design exercise and write down the trade-offs you chose.",
+    "Pair on a small open-source issue and ask for a review of how you explain your changes.",
+)
+
+
+def _score(interview, requisition, rng, moment) -> None:
+    """A submitted scorecard written the way the product asks: evidence per criterion."""
+    criteria = requisition.criteria
+    if not criteria:
+        return
+    ratings = {c.id: rng.choice((1, 2, 2, 3, 3, 3, 4)) for c in criteria}
+    ranked = sorted(criteria, key=lambda c: -ratings[c.id])
+    best, worst = ranked[0], ranked[-1]
+    name = best.name.lower()
+    data = feedback.ScorecardInput(
+        ratings=ratings,
+        evidence={c.id: EVIDENCE[ratings[c.id]].format(c=c.name.lower()) for c in criteria},
+        strengths=[Item(best.id, f"Your example of {name} was specific and showed the result.")],
+        growth=[Item(worst.id, f"Show {worst.name.lower()} with an example from your own work.")],
+        next_step=rng.choice(NEXT_STEPS),
+        recommendation=rng.choice(list(Recommendation)),
+        private_notes="",
+    )
+    feedback.save_scorecard(interview, interview.interviewers[0], data, submit=True, now=moment)
+
+
 def _walk(application, requisition, users, reasons, rng, moment, now, policy, status):
     """Move one application through a plausible part of its pipeline, in the past."""
     owner = requisition.owner
@@ -260,7 +296,7 @@ def _walk(application, requisition, users, reasons, rng, moment, now, policy, st
             return
         moment = step
         if application.stage.is_interview:
-            pipeline.schedule_interview(
+            interview = pipeline.schedule_interview(
                 application,
                 stage=application.stage,
                 when=moment - timedelta(days=1),
@@ -268,6 +304,9 @@ def _walk(application, requisition, users, reasons, rng, moment, now, policy, st
                 actor=owner,
                 now=moment,
             )
+            # Most interviewers have written their scorecard; the rest show as pending.
+            if rng.random() < 0.8:
+                _score(interview, requisition, rng, moment)
         roll = rng.random()
         if roll < 0.22:
             code = "criteria_mismatch" if application.stage.is_interview else "requirement_not_met"

@@ -44,10 +44,13 @@ class ItemForm(Form):
     text = TextAreaField("What to tell the candidate", validators=[Length(max=TEXT_LIMIT)])
 
 
-def _criterion_choices(form_items, criteria: Sequence[Criterion]) -> None:
+def _prepare_items(form_items, criteria: Sequence[Criterion], noun: str) -> None:
+    """Criterion choices, and labels that say which slot a screen reader is in."""
     options = choices([("", "Choose a criterion"), *((c.id, c.name) for c in criteria)])
-    for entry in form_items:
+    for number, entry in enumerate(form_items, start=1):
         entry.criterion.choices = options
+        entry.criterion.label.text = f"{noun} {number}: criterion"
+        entry.text.label.text = f"{noun} {number}: what to tell the candidate"
 
 
 class ScorecardForm(FlaskForm):
@@ -110,8 +113,8 @@ def scorecard_form(criteria: Sequence[Criterion], **kwargs) -> ScorecardForm:
         )
     form = _Form(**kwargs)
     form.criteria = criteria
-    _criterion_choices(form.strengths, criteria)
-    _criterion_choices(form.growth, criteria)
+    _prepare_items(form.strengths, criteria, "Strength")
+    _prepare_items(form.growth, criteria, "Growth area")
     return form
 
 
@@ -136,8 +139,8 @@ class FeedbackForm(FlaskForm):
 
 def feedback_form(criteria: Sequence[Criterion], **kwargs) -> FeedbackForm:
     form = FeedbackForm(**kwargs)
-    _criterion_choices(form.strengths, criteria)
-    _criterion_choices(form.growth, criteria)
+    _prepare_items(form.strengths, criteria, "Strength")
+    _prepare_items(form.growth, criteria, "Growth area")
     return form
 
 
