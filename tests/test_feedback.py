@@ -511,3 +511,16 @@ def test_criteria_deleted_after_scoring_do_not_break_pages(app, client, team):
         assert db.session.get(Application, team["app"]).status is ApplicationStatus.ACTIVE
     assert client.get(f"/applications/{team['app']}/scorecards").status_code == 200
     assert client.get(f"/interviews/{team['interview']}/scorecard").status_code == 200
+
+
+def test_suggestions_name_the_criterion_the_item_is_about(app, client, team):
+    login(client, "first@example.com")
+    design, talk = team["criteria"]
+    response = post_scorecard(
+        client,
+        team,
+        strength="Clear speaker, though too old for a fast team.",
+        **{"strengths-0-criterion": str(talk)},
+    )
+    suggestion = response.data.split(b'class="suggestion"')[1].split(b"</span>")[0]
+    assert b"Communication" in suggestion and b"System design" not in suggestion

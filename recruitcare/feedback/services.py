@@ -94,13 +94,18 @@ def check_fields(
     criteria: Sequence[Criterion],
     *,
     warn_only: Iterable[str] = (),
+    focus: Mapping[str, int | None] | None = None,
 ) -> Checked:
-    """Run the language checker on each field; ``warn_only`` fields never block."""
-    pairs = [(c.name, c.description) for c in criteria]
+    """Run the language checker on each field; ``warn_only`` fields never block.
+
+    ``focus`` names the criterion a field is about, so its suggested rewrite uses it.
+    """
     result = Checked(warn_only=frozenset(warn_only))
     for key, text in texts.items():
         if text and text.strip():
-            found = check(text, pairs)
+            wanted = (focus or {}).get(key)
+            ordered = sorted(criteria, key=lambda c: c.id != wanted)
+            found = check(text, [(c.name, c.description) for c in ordered])
             if found:
                 result.by_field[key] = found
     return result
@@ -170,9 +175,17 @@ class ScorecardInput:
 PRIVATE_FIELDS = ("private_notes",)
 
 
+def item_focus(strengths: Sequence[rules.Item], growth: Sequence[rules.Item]) -> dict:
+    focus = {f"strengths-{i}-text": item.criterion_id for i, item in enumerate(strengths)}
+    focus |= {f"growth-{i}-text": item.criterion_id for i, item in enumerate(growth)}
+    return focus
+
+
 def check_scorecard(data: ScorecardInput, criteria: Sequence[Criterion]) -> Checked:
     """Private notes can be disclosed in a dispute, so they are checked, but only warned."""
-    return check_fields(data.texts(), criteria, warn_only=PRIVATE_FIELDS)
+    focus = item_focus(data.strengths, data.growth)
+    focus |= {f"evidence_{cid}": cid for cid in data.evidence}
+    return check_fields(data.texts(), criteria, warn_only=PRIVATE_FIELDS, focus=focus)
 
 
 def scorecard_problems(data: ScorecardInput, criteria: Sequence[Criterion]) -> dict[str, str]:
@@ -427,7 +440,8 @@ def check_feedback(
     """
     criteria = application.requisition.criteria
     rendered = rules.render_feedback(draft, {c.id: c.name for c in criteria}, bands)
-    fields = check_fields(feedback_texts(draft), criteria)
+    focus = item_focus(draft.strengths, draft.growth)
+    fields = check_fields(feedback_texts(draft), criteria, focus=focus)
     whole = [
         f
         for f in check(rendered, [(c.name, c.description) for c in criteria], message_checks=True)
