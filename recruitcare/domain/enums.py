@@ -152,3 +152,34 @@ class FeedbackStatus(StrEnum):
     @property
     def tone(self) -> str:
         return {"draft": "warn", "approved": "ok"}[self.value]
+
+
+class DeliveryStatus(StrEnum):
+    """Where an outgoing message stands in the outbox."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    RETRYING = "retrying"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def tone(self) -> str:
+        return {
+            "scheduled": "info",
+            "sending": "info",
+            "retrying": "warn",
+            "delivered": "ok",
+            "failed": "danger",
+            "cancelled": "muted",
+        }[self.value]
+
+    @property
+    def is_pending(self) -> bool:
+        """Still owed to the recipient: the worker will (re)try it."""
+        return self in (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING, DeliveryStatus.RETRYING)

@@ -20,6 +20,7 @@ from recruitcare.models.hiring import (
     interview_interviewers,
     requisition_members,
 )
+from recruitcare.models.outbox import OutboxMessage
 from recruitcare.models.users import User
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Candidate",
     "Criterion",
     "Interview",
+    "OutboxMessage",
     "Reason",
     "Requisition",
     "Scorecard",
