@@ -18,10 +18,16 @@ _WINDOW_AFTER = 4
 _CONJUNCTIONS = frozenset(
     ["and", "but", "or", "so", "yet", "though", "although", "which", "who", "whereas", "too"]
 )
-# Words that may stand between a subject and its verb: "she can be", "he'd seem", "she'll be".
+# Words that may stand between a subject and its verb: "she can be", "he'd seem", "she'll be",
+# "I didn't expect him to be".
 _MODALS = frozenset(
     ["can", "could", "would", "should", "might", "may", "will", "must", "ll", "d", "not", "t"]
+    + ["to"]
 )
+# How many words after a sensitive term a product noun may come and still make the term the
+# topic of a piece of work: "an insulin dosage calculator", "the immigration case system".
+_PRODUCT_REACH = 3
+_COORDINATORS = frozenset(["and", "or"])  # "the halal and kosher filters"
 # Words through which a following noun still belongs to the term ("the age of the codebase").
 _LINKERS = frozenset(["of", "the", "a", "an", "its", "this", "that", "our", "their"])
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ments", "ment")
@@ -136,10 +142,11 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
     if i0 > 0 and i0 < n and tk.brk[i0] == 0 and tk.low[i0 - 1] in rule.unless_prev:
         return False
     if rule.product_guard:
-        for j in range(i1, min(n, i1 + 2)):
-            if tk.brk[j] > 0:
+        for j in range(i1, min(n, i1 + _PRODUCT_REACH)):
+            w = tk.low[j]
+            if tk.brk[j] > 0 or (w in vocab.stop_words and w not in _COORDINATORS):
                 break
-            if tk.low[j] in vocab.product_nouns:
+            if w in vocab.product_nouns:
                 return False
     if rule.context == "any":
         return True
@@ -150,7 +157,8 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
             # "old generation objects": a person noun that itself modifies a thing.
             return not (j + 1 < n and tk.brk[j + 1] == 0 and tk.low[j + 1] in vocab.things)
         if w in vocab.things:
-            return False
+            # "a trans account manager": a thing noun that names a person's job.
+            return j + 1 < n and tk.brk[j + 1] == 0 and tk.low[j + 1] in vocab.role_nouns
         if w in vocab.stop_words:
             break
         j += 1
