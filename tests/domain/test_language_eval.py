@@ -1,9 +1,12 @@
-"""Held-out evaluation of the language checker on labelled recruiter feedback.
+"""Evaluation of the language checker on labelled recruiter feedback.
 
-tests/data/language_eval.tsv was written separately from the rule tables in
-test_language_rules.py (see tests/data/PROVENANCE.md). The test prints a per-category table
-and holds the checker to two targets: at least 95% of block lines blocked, and at most 2% of
-safe lines blocked.
+Two files, both written separately from the rule tables in test_language_rules.py (see
+tests/data/PROVENANCE.md): language_eval.tsv (batches 1-3) and language_holdout.tsv (batch 4).
+Each batch was measured once on unseen text before the rules were tuned on its failures, and
+those first figures are recorded in PROVENANCE.md; the figures printed here are after tuning,
+so they are in-sample. The test prints a per-category table for each file and for both
+together (``pytest -s``) and holds the checker, on both files together, to two targets: at
+least 95% of block lines blocked, and at most 2% of safe lines blocked.
 """
 
 import csv
@@ -14,7 +17,10 @@ import pytest
 
 from recruitcare.domain.language import Severity, check
 
-EVAL_PATH = Path(__file__).resolve().parents[1] / "data" / "language_eval.tsv"
+DATA = Path(__file__).resolve().parents[1] / "data"
+EVAL_PATH = DATA / "language_eval.tsv"
+HOLDOUT_PATH = DATA / "language_holdout.tsv"
+EVAL_FILES = {"batches 1-3": EVAL_PATH, "batch 4": HOLDOUT_PATH}
 BLOCK_RECALL_TARGET = 0.95
 SAFE_BLOCKED_LIMIT = 0.02
 
@@ -30,7 +36,7 @@ def load_eval(path=EVAL_PATH):
 
 def evaluate(rows):
     """Figures for the evaluation set: overall rates and one entry per expected category."""
-    per_cat = defaultdict(lambda: {"n": 0, "caught": 0, "category_hit": 0})
+    per_cat = defaultdict(lambda: {"n": 0, "caught": 0, "flagged": 0, "category_hit": 0})
     block_lines = block_hits = safe_lines = safe_blocked = safe_flagged = 0
     warn_lines = warn_hits = 0
     misses, false_blocks = [], []
@@ -49,6 +55,7 @@ def evaluate(rows):
         entry = per_cat[(label, category)]
         entry["n"] += 1
         entry["caught"] += caught
+        entry["flagged"] += flagged
         entry["category_hit"] += any(f.category == category for f in findings)
         if label == "block":
             block_lines += 1
@@ -70,20 +77,21 @@ def evaluate(rows):
     }
 
 
-def format_table(result):
-    """A small plain-text table of the figures."""
+def format_table(result, title="language eval"):
+    """A small plain-text table of the figures: for block lines ``caught`` means blocked, for
+    warn lines flagged; ``flagged`` counts a warn or a block either way."""
     lines = [
-        f"language eval: {result['counts']}",
+        f"{title}: {result['counts']}",
         f"  block lines blocked      {result['block_recall']:.3f}",
         f"  warn lines flagged       {result['warn_recall']:.3f}",
         f"  safe lines blocked       {result['safe_blocked']:.3f}",
         f"  safe lines with a warn   {result['safe_flagged']:.3f}",
-        f"  {'label':6} {'category':22} {'n':>4} {'caught':>7} {'in category':>12}",
+        f"  {'label':6} {'category':22} {'n':>4} {'caught':>7} {'flagged':>8} {'in category':>12}",
     ]
     for (label, category), e in sorted(result["per_category"].items()):
         lines.append(
             f"  {label:6} {category:22} {e['n']:4d} {e['caught'] / e['n']:7.2f}"
-            f" {e['category_hit'] / e['n']:12.2f}"
+            f" {e['flagged'] / e['n']:8.2f} {e['category_hit'] / e['n']:12.2f}"
         )
     for label, category, text in result["misses"]:
         lines.append(f"  missed [{label}/{category}] {text}")
@@ -94,12 +102,20 @@ def format_table(result):
 
 
 @pytest.fixture(scope="module")
-def result():
-    return evaluate(load_eval())
+def rows_by_file():
+    return {name: load_eval(path) for name, path in EVAL_FILES.items()}
 
 
-def test_eval_file_is_well_formed():
-    rows = load_eval()
+@pytest.fixture(scope="module")
+def results(rows_by_file):
+    out = {name: evaluate(rows) for name, rows in rows_by_file.items()}
+    out["both files"] = evaluate([row for rows in rows_by_file.values() for row in rows])
+    return out
+
+
+@pytest.mark.parametrize("name", EVAL_FILES)
+def test_eval_file_is_well_formed(rows_by_file, name):
+    rows = rows_by_file[name]
     assert len(rows) >= 400
     assert {label for label, _, _ in rows} == {"block", "warn", "safe"}
     assert all(bool(category) == (label != "safe") for label, category, _ in rows)
@@ -107,8 +123,15 @@ def test_eval_file_is_well_formed():
     assert len(texts) == len(set(texts))
 
 
-def test_eval_targets(result, capsys):
+def test_eval_files_do_not_share_lines(rows_by_file):
+    first, second = ({text.lower() for _, _, text in rows} for rows in rows_by_file.values())
+    assert not first & second
+
+
+def test_eval_targets(results, capsys):
     with capsys.disabled():
-        print("\n" + format_table(result))
-    assert result["block_recall"] >= BLOCK_RECALL_TARGET
-    assert result["safe_blocked"] <= SAFE_BLOCKED_LIMIT
+        for name, result in results.items():
+            print("\n" + format_table(result, title=f"language eval, {name}"))
+    combined = results["both files"]
+    assert combined["block_recall"] >= BLOCK_RECALL_TARGET
+    assert combined["safe_blocked"] <= SAFE_BLOCKED_LIMIT
