@@ -20,11 +20,13 @@ reasons_cli = AppGroup("reasons", help="The rejection and withdrawal reason taxo
 def register(app: Flask) -> None:
     from recruitcare.candidates.cli import candidates_cli
     from recruitcare.feedback.cli import feedback_cli
+    from recruitcare.outbox.cli import outbox_cli
 
     for group in (users_cli, demo_cli, reasons_cli):
         app.cli.add_command(group)
     app.cli.add_command(candidates_cli)
     app.cli.add_command(feedback_cli)
+    app.cli.add_command(outbox_cli)
 
 
 def fail(message: str) -> None:

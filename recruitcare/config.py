@@ -72,6 +72,31 @@ MAIL_USE_SSL = False
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
 
+# --- Outbox and mail delivery (flask outbox run) ---------------------------------------
+# "file" writes one .eml per message into MAIL_FILE_DIR and counts it delivered; "smtp" sends
+# through MAIL_SERVER. None means smtp when ENV is production, file otherwise.
+MAIL_BACKEND = None
+# Where the file backend writes; None means instance/mail.
+MAIL_FILE_DIR = None
+# Seconds allowed for every SMTP operation (connect, each command, the message data).
+MAIL_TIMEOUT = 30
+# Right-hand side of generated Message-IDs; None takes the domain of MAIL_DEFAULT_SENDER.
+MAIL_MESSAGE_ID_DOMAIN = None
+# Name the worker gives in EHLO; None asks the operating system for this host's name.
+MAIL_LOCAL_HOSTNAME = None
+# Messages a worker claims and sends over one SMTP connection.
+OUTBOX_BATCH_SIZE = 50
+# Seconds a waiting worker sleeps between looks for due messages.
+OUTBOX_POLL_SECONDS = 5
+# A message claimed longer ago than this belongs to a worker that died; another takes it over.
+OUTBOX_LEASE_SECONDS = 600
+# Retries wait OUTBOX_RETRY_BASE_SECONDS, doubling each time up to OUTBOX_RETRY_CAP_SECONDS.
+OUTBOX_RETRY_BASE_SECONDS = 60
+OUTBOX_RETRY_CAP_SECONDS = 3600
+# A message still failing this long after its first attempt is marked failed.
+OUTBOX_GIVE_UP_AFTER_HOURS = 72
+# --- end of outbox and mail delivery ---------------------------------------------------
+
 # Public address of this site, used in links inside email.
 BASE_URL = "http://127.0.0.1:5000"
 

@@ -1,0 +1,83 @@
+"""``flask outbox run`` delivers outgoing email; ``flask outbox status`` shows what is waiting."""
+
+import logging
+import signal
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from recruitcare.clock import utcnow
+from recruitcare.domain.enums import DeliveryStatus
+from recruitcare.outbox import services
+from recruitcare.outbox.mailer import mail_backend
+from recruitcare.outbox.worker import Worker
+
+outbox_cli = AppGroup("outbox", help="Deliver outgoing email and see what is waiting.")
+
+
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="Deliver everything due now, then exit.")
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Messages per batch, sent over one connection (default: OUTBOX_BATCH_SIZE).",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds to wait when nothing is due (default: OUTBOX_POLL_SECONDS).",
+)
+def run_command(once: bool, batch: int | None, poll: float | None) -> None:
+    """Deliver due messages until stopped (SIGTERM or Ctrl-C finish the message in hand)."""
+    app = current_app._get_current_object()
+    logger = logging.getLogger("recruitcare.outbox")
+    if logger.level == logging.NOTSET:
+        app.logger  # noqa: B018  (creates Flask's stderr handler that these lines reach)
+        logger.setLevel(logging.INFO)
+    worker = Worker.from_app(app, batch_size=batch)
+    click.echo(
+        f"Outbox worker {worker.name}: {mail_backend(app.config)} backend, "
+        f"batches of {worker.settings.batch_size}."
+    )
+
+    def stop(signum, _frame):
+        worker.request_stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        report = worker.run(once=once, poll=poll or float(app.config["OUTBOX_POLL_SECONDS"]))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    ending = "stopped" if worker.stopping else "done"
+    click.echo(f"Outbox worker {ending}: {report.summary()}.")
+
+
+@outbox_cli.command("status")
+def status_command() -> None:
+    """How many messages stand in each state, and how long the oldest due one has waited."""
+    counts = services.status_counts()
+    for status in DeliveryStatus:
+        click.echo(f"{status.label:<10} {counts[status]:>9,}")
+    age = services.oldest_due_age(utcnow())
+    if age is None:
+        click.echo("Nothing is due.")
+    else:
+        click.echo(f"Oldest due message has waited {describe(age)}.")
+
+
+def describe(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    return f"{hours // 24} days {hours % 24} h"

@@ -1,0 +1,397 @@
+"""The outbox worker: claim due messages, send them over one connection, record each result.
+
+Claiming is a short transaction of its own (on PostgreSQL ``FOR UPDATE SKIP LOCKED``, so
+workers never share a message); every result is then committed on its own, so a worker that
+dies loses at most the message in hand, which the next worker resends with the same
+Message-ID once the claim's lease has run out.
+"""
+
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, case, or_, select, update
+
+from recruitcare.clock import utcnow
+from recruitcare.domain.enums import DeliveryStatus
+from recruitcare.domain.outbox import (
+    Classification,
+    RetryPolicy,
+    Verdict,
+    after_attempt,
+    classify,
+)
+from recruitcare.extensions import db
+from recruitcare.models import Application, Candidate, OutboxMessage
+from recruitcare.outbox.mailer import (
+    FileMailer,
+    MailerUnavailable,
+    SendResult,
+    SmtpMailer,
+    build_message,
+    default_sender,
+    mailer_from_config,
+)
+
+log = logging.getLogger("recruitcare.outbox")
+
+ANONYMISED = "the candidate's data was removed"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    sender_name: str
+    sender_address: str
+    batch_size: int = 50
+    lease: timedelta = timedelta(minutes=10)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "WorkerSettings":
+        name, address = default_sender(config)
+        return cls(
+            sender_name=name,
+            sender_address=address,
+            batch_size=int(config["OUTBOX_BATCH_SIZE"]),
+            lease=timedelta(seconds=float(config["OUTBOX_LEASE_SECONDS"])),
+            retry=RetryPolicy(
+                base=timedelta(seconds=float(config["OUTBOX_RETRY_BASE_SECONDS"])),
+                cap=timedelta(seconds=float(config["OUTBOX_RETRY_CAP_SECONDS"])),
+                give_up_after=timedelta(hours=float(config["OUTBOX_GIVE_UP_AFTER_HOURS"])),
+            ),
+        )
+
+
+@dataclass
+class Report:
+    """What a batch (or a whole run) did: messages claimed, and each outcome counted."""
+
+    claimed: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+
+    def add(self, other: "Report") -> None:
+        self.claimed += other.claimed
+        self.outcomes.update(other.outcomes)
+
+    def summary(self) -> str:
+        parts = [f"{count} {name}" for name, count in sorted(self.outcomes.items()) if count]
+        return f"{self.claimed} claimed" + (": " + ", ".join(parts) if parts else "")
+
+
+def claim_due(*, worker: str, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    """Mark up to ``limit`` due messages as ours and commit; returns their ids, oldest first.
+
+    Due means scheduled or retrying with its time come, or claimed by a worker whose lease
+    ran out (it died): such a message may have gone out already, which is flagged.
+    """
+    due = or_(
+        OutboxMessage.status.in_((DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING))
+        & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.status == DeliveryStatus.SENDING)
+        & (OutboxMessage.claimed_at <= now - lease),
+    )
+    ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if ids:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(
+                data_sent_unconfirmed=case(
+                    (OutboxMessage.status == DeliveryStatus.SENDING, True),
+                    else_=OutboxMessage.data_sent_unconfirmed,
+                ),
+                status=DeliveryStatus.SENDING,
+                claimed_by=worker,
+                claimed_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return list(ids)
+
+
+def release(ids: list[int], *, worker: str) -> int:
+    """Hand claimed but unsent messages back, due as they were; commits."""
+    if not ids:
+        return 0
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == DeliveryStatus.SENDING,
+            OutboxMessage.claimed_by == worker,
+        )
+        .values(
+            status=case(
+                (OutboxMessage.attempts > 0, DeliveryStatus.RETRYING.value),
+                else_=DeliveryStatus.SCHEDULED.value,
+            ),
+            claimed_by=None,
+            claimed_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+class Worker:
+    """Delivers the outbox; ``run`` loops until stopped, ``run_batch`` does one batch.
+
+    ``request_stop`` (safe from a signal handler or another thread) lets the message in hand
+    finish, hands the rest of the batch back, and ends the run.
+    """
+
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        mailer_factory: Callable[[], SmtpMailer | FileMailer],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        name: str | None = None,
+    ):
+        self.settings = settings
+        self.mailer_factory = mailer_factory
+        self.clock = clock
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._stop = threading.Event()
+
+    @classmethod
+    def from_app(cls, app, *, batch_size: int | None = None, **kwargs) -> "Worker":
+        settings = WorkerSettings.from_config(app.config)
+        if batch_size:
+            settings = replace(settings, batch_size=batch_size)
+        return cls(settings, lambda: mailer_from_config(app.config, app.instance_path), **kwargs)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self, *, once: bool = False, poll: float = 5.0) -> Report:
+        """Deliver batches until stopped; with ``once``, until nothing is due."""
+        total = Report()
+        while not self.stopping:
+            report = self.run_batch()
+            total.add(report)
+            if report.claimed == 0:
+                if once:
+                    break
+                self._stop.wait(poll)
+        return total
+
+    def run_batch(self, *, now: datetime | None = None) -> Report:
+        """Claim one batch and send it over one connection. ``now`` fixes the clock (tests)."""
+        ids = claim_due(
+            worker=self.name,
+            now=self.clock() if now is None else now,
+            limit=self.settings.batch_size,
+            lease=self.settings.lease,
+        )
+        return self.deliver_claimed(ids, now=now)
+
+    def deliver_claimed(self, ids: list[int], *, now: datetime | None = None) -> Report:
+        """Send messages this worker has claimed, in order, then hand back what is left."""
+        clock = self.clock if now is None else (lambda: now)
+        report = Report(claimed=len(ids))
+        if not ids:
+            return report
+        mailer = self.mailer_factory()
+        unavailable: str | None = None
+        done = 0
+        try:
+            for message_id in ids:
+                if self.stopping:
+                    break
+                outcome, unavailable = self._deliver(message_id, mailer, clock, unavailable)
+                report.outcomes[outcome] += 1
+                done += 1
+        except BaseException:
+            db.session.rollback()
+            mailer.close()
+            try:
+                release(ids[done:], worker=self.name)
+            except Exception:  # the original error matters more; the lease covers these rows
+                log.exception("outbox could not hand back the unsent messages")
+                db.session.rollback()
+            raise
+        mailer.close()
+        released = release(ids[done:], worker=self.name)
+        if released:
+            report.outcomes["released"] += released
+            log.info("outbox handed back %d unsent messages", released)
+        return report
+
+    def _deliver(
+        self, message_id: int, mailer, clock, unavailable: str | None
+    ) -> tuple[str, str | None]:
+        """Re-check, send and record one message.
+
+        Returns what became of it, and the reason the mail server cannot be reached (then the
+        rest of the batch is recorded as a retry without trying again). The row stays locked
+        (on PostgreSQL) from the re-check to the commit of the result, so a cancel waits for
+        the outcome instead of racing it. Plain column reads and one UPDATE keep this loop
+        cheap: it runs once per message.
+        """
+        row = db.session.connection().execute(_RECHECK, {"message_id": message_id}).one_or_none()
+        if row is None:
+            db.session.commit()
+            return "gone", unavailable
+        if row.status is not DeliveryStatus.SENDING or row.claimed_by != self.name:
+            db.session.commit()
+            log.info("outbox message %d skipped: %s", message_id, row.status.value)
+            return "skipped", unavailable
+        now = clock()
+        if row.anonymised_at is not None:
+            self._update(
+                message_id,
+                status=DeliveryStatus.CANCELLED,
+                cancelled_at=now,
+                cancel_reason=ANONYMISED,
+                claimed_by=None,
+                claimed_at=None,
+            )
+            db.session.commit()
+            log.info("outbox message %d cancelled: candidate anonymised", message_id)
+            return DeliveryStatus.CANCELLED.value, unavailable
+
+        result: SendResult | None = None
+        try:
+            payload = build_message(
+                sender_name=row.sender_name or self.settings.sender_name,
+                sender_address=self.settings.sender_address,
+                recipient=row.recipient,
+                recipient_name=row.recipient_name,
+                reply_to=row.reply_to,
+                subject=row.subject,
+                message_id=row.message_id,
+                text_body=row.text_body,
+                html_body=row.html_body,
+                now=now,
+            ).as_bytes()
+        except (ValueError, TypeError, UnicodeError) as error:
+            outcome = Classification(Verdict.FAIL, f"cannot build the message: {error}")
+        else:
+            if unavailable is not None:
+                outcome = classify(None, error=unavailable, data_sent=False)
+            else:
+                try:
+                    result = mailer.send(
+                        self.settings.sender_address,
+                        row.recipient,
+                        payload,
+                        label=f"{message_id}-{row.attempts + 1}",
+                    )
+                except MailerUnavailable as error:
+                    unavailable = str(error)
+                    log.warning("outbox cannot reach the mail server: %s", error)
+                    outcome = classify(None, error=unavailable, data_sent=False)
+                else:
+                    outcome = classify(result.code, error=result.error, data_sent=result.data_sent)
+        code = result.code if result else None
+        values = attempt_values(
+            outcome,
+            message_id=message_id,
+            attempts=row.attempts + 1,
+            first_attempt_at=row.first_attempt_at,
+            code=code,
+            now=clock(),
+            policy=self.settings.retry,
+        )
+        self._update(message_id, **values)
+        db.session.commit()
+        log.info(
+            "outbox message %d %s smtp=%s attempt=%d",
+            message_id,
+            values["status"].value,
+            "-" if code is None else code,
+            values["attempts"],
+        )
+        return values["status"].value, unavailable
+
+    @staticmethod
+    def _update(message_id: int, **values) -> None:
+        table = OutboxMessage.__table__
+        db.session.connection().execute(
+            update(table).where(table.c.id == message_id).values(**values)
+        )
+
+
+def attempt_values(
+    outcome: Classification,
+    *,
+    message_id: int,
+    attempts: int,
+    first_attempt_at: datetime | None,
+    code: int | None,
+    now: datetime,
+    policy: RetryPolicy,
+) -> dict:
+    """The columns to write after an attempt: delivered, retrying (when next) or failed."""
+    first_attempt_at = first_attempt_at or now
+    step = after_attempt(
+        outcome,
+        attempts=attempts,
+        first_attempt_at=first_attempt_at,
+        now=now,
+        policy=policy,
+        jitter_seed=f"{message_id}:{attempts}",
+    )
+    values = {
+        "attempts": attempts,
+        "first_attempt_at": first_attempt_at,
+        "last_attempt_at": now,
+        "smtp_code": code,
+        "claimed_by": None,
+        "claimed_at": None,
+    }
+    if step.data_sent_unconfirmed:
+        values["data_sent_unconfirmed"] = True
+    if step.verdict is Verdict.DELIVERED:
+        values.update(status=DeliveryStatus.DELIVERED, delivered_at=now, last_error="")
+    elif step.verdict is Verdict.RETRY:
+        values.update(
+            status=DeliveryStatus.RETRYING, next_attempt_at=step.retry_at, last_error=step.reason
+        )
+    else:
+        values.update(status=DeliveryStatus.FAILED, last_error=step.reason)
+    return values
+
+
+# The re-check before sending: is the message still ours and still owed, and what to send.
+_RECHECK = (
+    select(
+        OutboxMessage.status,
+        OutboxMessage.claimed_by,
+        OutboxMessage.attempts,
+        OutboxMessage.first_attempt_at,
+        OutboxMessage.recipient,
+        OutboxMessage.recipient_name,
+        OutboxMessage.sender_name,
+        OutboxMessage.reply_to,
+        OutboxMessage.subject,
+        OutboxMessage.message_id,
+        OutboxMessage.text_body,
+        OutboxMessage.html_body,
+        Candidate.anonymised_at,
+    )
+    .select_from(OutboxMessage)
+    .outerjoin(Application, OutboxMessage.application_id == Application.id)
+    .outerjoin(Candidate, Application.candidate_id == Candidate.id)
+    .where(OutboxMessage.id == bindparam("message_id"))
+    .with_for_update(of=OutboxMessage)
+)
