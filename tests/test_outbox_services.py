@@ -1,0 +1,376 @@
+"""Outbox services and the file backend: enqueue rides the caller's transaction, cancel, resend,
+counts, and ``flask outbox`` with the development backend (no SMTP server involved)."""
+
+import logging
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import event, select
+
+from recruitcare.domain.enums import DeliveryStatus
+from recruitcare.extensions import db
+from recruitcare.models import OutboxMessage
+from recruitcare.outbox import services as outbox
+from recruitcare.outbox.mailer import FileMailer, mail_backend
+from recruitcare.outbox.worker import Worker, claim_due
+from tests.factories import NOW, make_application
+
+_serial = iter(range(1, 1_000_000))
+
+
+def queue(**overrides) -> OutboxMessage:
+    """Enqueue a plain message due at NOW; any field can be overridden."""
+    n = next(_serial)
+    fields = {
+        "purpose": "closure",
+        "idempotency_key": f"test:{n}",
+        "recipient": f"person{n}@mail.example",
+        "recipient_name": f"Person Number{n}",
+        "subject": "About your application",
+        "text_body": "Thank you for your time.\n\nThe hiring team",
+        "html_body": "<p>Thank you for your time.</p><p>The hiring team</p>",
+        "reply_to": "recruiter@company.example",
+        "sender_name": "Northwind Recruiting",
+        "send_after": NOW,
+        "now": NOW,
+    }
+    fields.update(overrides)
+    return outbox.enqueue(**fields)
+
+
+def statuses() -> list[DeliveryStatus]:
+    return list(db.session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))
+
+
+def test_enqueue_schedules_with_a_fixed_message_id(app):
+    with app.app_context():
+        later = NOW + timedelta(hours=15)
+        message = queue(send_after=later)
+        assert message.id is not None  # flushed
+        assert message.status is DeliveryStatus.SCHEDULED
+        assert message.next_attempt_at == later
+        assert message.attempts == 0
+        assert message.message_id.startswith("<")
+        assert message.message_id.endswith("@recruitcare.example>")  # the sender's domain
+
+
+def test_message_id_domain_is_configurable(make_app):
+    app = make_app(MAIL_MESSAGE_ID_DOMAIN="mail.northwind.example")
+    with app.app_context():
+        assert queue().message_id.endswith("@mail.northwind.example>")
+
+
+def test_a_rolled_back_transaction_leaves_no_message(app):
+    with app.app_context():
+        queue()
+        db.session.rollback()
+        assert db.session.scalar(select(OutboxMessage.id)) is None
+
+
+def test_a_duplicate_key_is_refused(app):
+    with app.app_context():
+        queue(idempotency_key="closure:application:7")
+        db.session.commit()
+        with pytest.raises(outbox.DuplicateMessage, match="closure:application:7"):
+            queue(idempotency_key="closure:application:7")
+        assert len(statuses()) == 1
+
+
+def test_the_unique_constraint_catches_a_duplicate_the_check_missed(app):
+    """Two transactions enqueuing at once: the database refuses the second row."""
+    with app.app_context():
+        first = queue(idempotency_key="closure:application:8")
+        db.session.expunge(first)
+        twin = OutboxMessage(
+            **{
+                c.key: getattr(first, c.key)
+                for c in OutboxMessage.__table__.columns
+                if c.key != "id"
+            }
+        )
+        db.session.rollback()
+        db.session.add(twin)  # pending: the check below does not see it
+        with db.session.no_autoflush, pytest.raises(outbox.DuplicateMessage):
+            queue(idempotency_key="closure:application:8")
+        db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("subject", "Hello\r\nBcc: everyone@mail.example", "subject contains a carriage return"),
+        ("subject", "Hello\nBcc: everyone@mail.example", "subject contains a line feed"),
+        ("recipient_name", "Ann\nBcc: x@mail.example", "recipient_name contains a line feed"),
+        ("sender_name", "Team\0", "sender_name contains a NUL"),
+        ("reply_to", "r@company.example\r\nX-Evil: 1", "reply_to contains a carriage return"),
+        ("recipient", "ann@mail.example\nbcc@mail.example", "recipient contains a line feed"),
+        ("recipient", "ann@mail.example, bob@mail.example", "not an email address"),
+        ("subject", "x" * 301, "longer than 300"),
+    ],
+)
+def test_header_injection_is_refused_at_enqueue(app, field, value, message):
+    with app.app_context():
+        with pytest.raises(outbox.HeaderError, match=message):
+            queue(**{field: value})
+        assert statuses() == []
+
+
+def test_cancel_a_pending_message(app):
+    with app.app_context():
+        message = queue()
+        outbox.cancel(message, reason="application reopened", now=NOW)
+        assert message.status is DeliveryStatus.CANCELLED
+        assert message.cancelled_at == NOW
+        assert message.cancel_reason == "application reopened"
+        with pytest.raises(outbox.NotPending, match="cancelled"):
+            outbox.cancel(message, reason="again", now=NOW)
+
+
+def test_cancel_refuses_a_delivered_message(app):
+    with app.app_context():
+        message = queue()
+        message.status = DeliveryStatus.DELIVERED
+        db.session.flush()
+        with pytest.raises(outbox.NotPending, match="delivered"):
+            outbox.cancel(message, reason="too late", now=NOW)
+
+
+def test_cancel_for_application_cancels_only_what_is_pending(app):
+    with app.app_context():
+        application, other = make_application(), make_application()
+        closure = queue(application=application, purpose="closure")
+        interim = queue(application=application, purpose="interim")
+        sent = queue(application=application, purpose="status")
+        sent.status = DeliveryStatus.DELIVERED
+        elsewhere = queue(application=other, purpose="closure")
+        db.session.flush()
+        assert (
+            outbox.cancel_for_application(
+                application.id, purpose="closure", reason="status changed", now=NOW
+            )
+            == 1
+        )
+        assert closure.status is DeliveryStatus.CANCELLED
+        assert interim.status is DeliveryStatus.SCHEDULED
+        assert outbox.cancel_for_application(application.id, reason="withdrawn", now=NOW) == 1
+        assert interim.status is DeliveryStatus.CANCELLED
+        assert interim.cancel_reason == "withdrawn"
+        assert sent.status is DeliveryStatus.DELIVERED
+        assert elsewhere.status is DeliveryStatus.SCHEDULED
+
+
+def _failed(message: OutboxMessage) -> OutboxMessage:
+    message.status = DeliveryStatus.FAILED
+    message.attempts = 1
+    message.first_attempt_at = message.last_attempt_at = NOW
+    message.smtp_code = 550
+    message.last_error = "refused (550) No such mailbox"
+    db.session.flush()
+    return message
+
+
+def test_resend_to_the_same_address_keeps_the_message_id(app):
+    with app.app_context():
+        message = _failed(queue(recipient="ann@mail.example"))
+        original = message.message_id
+        later = NOW + timedelta(days=1)
+        outbox.resend(message, now=later)
+        assert message.status is DeliveryStatus.SCHEDULED
+        assert message.next_attempt_at == later
+        assert (message.attempts, message.first_attempt_at, message.smtp_code) == (0, None, None)
+        assert message.last_error == ""
+        assert message.message_id == original
+        outbox.cancel(message, reason="x", now=later)
+        _failed(message)
+        outbox.resend(message, recipient="ANN@mail.example", now=later)  # same address
+        assert message.message_id == original
+
+
+def test_resend_to_a_corrected_address_gets_a_new_message_id(app):
+    with app.app_context():
+        message = _failed(queue(recipient="ann@mial.example"))
+        original = message.message_id
+        outbox.resend(message, recipient=" ann@mail.example ", now=NOW)
+        assert message.recipient == "ann@mail.example"
+        assert message.message_id != original
+        assert message.status is DeliveryStatus.SCHEDULED
+
+
+def test_resend_refuses_what_did_not_fail_and_bad_addresses(app):
+    with app.app_context():
+        with pytest.raises(outbox.NotFailed, match="scheduled"):
+            outbox.resend(queue(), now=NOW)
+        message = _failed(queue())
+        with pytest.raises(outbox.HeaderError):
+            outbox.resend(message, recipient="a@mail.example\nBcc: b@mail.example", now=NOW)
+        assert message.status is DeliveryStatus.FAILED
+
+
+def test_status_counts_and_the_oldest_due_age(app):
+    with app.app_context():
+        assert outbox.status_counts() == dict.fromkeys(DeliveryStatus, 0)
+        assert outbox.oldest_due_age(NOW) is None
+        queue(send_after=NOW - timedelta(minutes=30))
+        queue(send_after=NOW - timedelta(minutes=5))
+        queue(send_after=NOW + timedelta(hours=1))  # not due yet
+        outbox.cancel(queue(send_after=NOW - timedelta(days=2)), reason="x", now=NOW)
+        counts = outbox.status_counts()
+        assert counts[DeliveryStatus.SCHEDULED] == 3
+        assert counts[DeliveryStatus.CANCELLED] == 1
+        assert sum(counts.values()) == 4
+        assert outbox.oldest_due_age(NOW) == timedelta(minutes=30)
+
+
+def test_delivery_for_applications_takes_the_latest_in_one_query(app):
+    with app.app_context():
+        first, second, silent = make_application(), make_application(), make_application()
+        queue(application=first, purpose="closure")
+        latest = queue(application=first, purpose="closure")
+        interim = queue(application=first, purpose="interim")
+        only = queue(application=second, purpose="closure")
+        db.session.flush()
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            found = outbox.delivery_for_applications(
+                [first.id, second.id, silent.id], purposes=["closure"]
+            )
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert found == {first.id: latest, second.id: only}
+        assert len(statements) == 1
+        assert outbox.delivery_for_applications([first.id])[first.id] is interim
+        assert outbox.delivery_for_applications([]) == {}
+
+
+def test_backend_defaults_to_files_and_to_smtp_in_production(make_app):
+    assert mail_backend(make_app().config) == "file"
+    assert mail_backend(make_app(ENV="production").config) == "smtp"
+    assert mail_backend(make_app(ENV="production", MAIL_BACKEND="file").config) == "file"
+    with pytest.raises(ValueError, match="MAIL_BACKEND"):
+        mail_backend({"MAIL_BACKEND": "pigeon"})
+
+
+def test_outbox_run_once_writes_eml_files_in_development(app, runner, tmp_path):
+    with app.app_context():
+        queue(
+            recipient="ann@mail.example",
+            recipient_name="Ann Émilie Ward",
+            subject="Your application — next steps",
+            send_after=NOW,
+        )
+        queue(send_after=NOW + timedelta(days=365 * 20))  # not due
+        db.session.commit()
+    result = runner.invoke(args=["outbox", "run", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "file backend" in result.output
+    assert "Outbox worker done: 1 claimed: 1 delivered." in result.output
+    files = list((tmp_path / "instance" / "mail").glob("*.eml"))
+    assert len(files) == 1
+    email = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert email["To"] == "Ann Émilie Ward <ann@mail.example>"
+    assert email["From"] == "Northwind Recruiting <no-reply@recruitcare.example>"
+    assert email["Reply-To"] == "recruiter@company.example"
+    assert email["Subject"] == "Your application — next steps"
+    assert email.get_content_type() == "multipart/alternative"
+    parts = [part.get_content_type() for part in email.iter_parts()]
+    assert parts == ["text/plain", "text/html"]
+    assert "Thank you for your time." in email.get_body(("plain",)).get_content()
+    with app.app_context():
+        delivered = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+        assert email["Message-ID"] == delivered.message_id
+        assert delivered.status is DeliveryStatus.DELIVERED
+        assert (delivered.delivered_at is not None, delivered.smtp_code) == (True, 250)
+
+
+def test_outbox_status_prints_counts_and_the_oldest_due(app, runner):
+    with app.app_context():
+        queue(send_after=NOW)
+        queue(send_after=NOW)
+        _failed(queue())
+        db.session.commit()
+    result = runner.invoke(args=["outbox", "status"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Scheduled          2" in lines
+    assert "Failed             1" in lines
+    assert "Delivered          0" in lines
+    assert lines[-1].startswith("Oldest due message has waited ")
+    assert "days" in lines[-1]  # NOW is a fixed date in the past
+
+
+def test_outbox_status_when_nothing_is_due(runner):
+    result = runner.invoke(args=["outbox", "status"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "Nothing is due."
+
+
+def test_log_lines_name_the_message_not_its_content(app, caplog):
+    caplog.set_level(logging.INFO, logger="recruitcare.outbox")
+    with app.app_context():
+        message = queue(
+            recipient="secret.person@mail.example",
+            text_body="Your link: https://portal.example/t/TOKEN-abc123",
+            html_body='<a href="https://portal.example/t/TOKEN-abc123">link</a>',
+        )
+        db.session.commit()
+        Worker.from_app(app).run(once=True)
+        assert f"outbox message {message.id} delivered smtp=250 attempt=1" in caplog.text
+    assert "TOKEN-abc123" not in caplog.text
+    assert "secret.person" not in caplog.text
+    assert "Thank you" not in caplog.text
+
+
+class StoppingMailer(FileMailer):
+    """Asks the worker to stop while the first message is on its way."""
+
+    worker: Worker
+
+    def send(self, *args, **kwargs):
+        self.worker.request_stop()
+        return super().send(*args, **kwargs)
+
+
+def test_a_stop_finishes_the_message_in_hand_and_hands_back_the_rest(app, tmp_path):
+    with app.app_context():
+        messages = [queue() for _ in range(5)]
+        messages[1].attempts = 2  # a retry keeps its place as a retry
+        db.session.commit()
+        mailer = StoppingMailer(tmp_path / "mail")
+        worker = Worker.from_app(app)
+        worker.mailer_factory = lambda: mailer
+        mailer.worker = worker
+        report = worker.run(once=True)
+        assert report.outcomes == {"delivered": 1, "released": 4}
+        db.session.expire_all()
+        assert (
+            statuses()
+            == [DeliveryStatus.DELIVERED, DeliveryStatus.RETRYING] + [DeliveryStatus.SCHEDULED] * 3
+        )
+        assert (
+            db.session.scalar(
+                select(OutboxMessage.claimed_by).where(OutboxMessage.claimed_by.is_not(None))
+            )
+            is None
+        )
+        assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+
+def test_a_stale_claim_is_taken_over_and_flagged(app):
+    """A worker that died holding messages: after the lease another worker resends them."""
+    with app.app_context():
+        message = queue()
+        db.session.commit()
+        assert claim_due(worker="dead", now=NOW, limit=10, lease=timedelta(minutes=10)) == [
+            message.id
+        ]
+        lease = timedelta(minutes=10)
+        assert claim_due(worker="b", now=NOW + timedelta(minutes=9), limit=10, lease=lease) == []
+        later = NOW + timedelta(minutes=10)
+        assert claim_due(worker="b", now=later, limit=10, lease=lease) == [message.id]
+        db.session.expire_all()
+        taken = db.session.get(OutboxMessage, message.id)
+        assert (taken.claimed_by, taken.claimed_at) == ("b", later)
+        assert taken.data_sent_unconfirmed  # the dead worker may have sent it
