@@ -114,14 +114,16 @@ def _match(ruleset: RuleSet, prep: Prepared) -> list[tuple[Rule, int, int]]:
         rule = ruleset.rules[index]
         for m in rule.parts[part][1].finditer(text):
             s, e = m.span()
+            if not _counts(rule, prep.tokens, s, e, vocab):
+                continue
+            # The exceptions are big regexes: run them only for a match that otherwise counts.
             if rule.unless is not None:
                 spans = exceptions.get(index)
                 if spans is None:
                     spans = exceptions[index] = [x.span() for x in rule.unless.finditer(text)]
                 if any(xs <= s and e <= xe for xs, xe in spans):
                     continue
-            if _counts(rule, prep.tokens, s, e, vocab):
-                found.append((rule, s, e))
+            found.append((rule, s, e))
     return found
 
 

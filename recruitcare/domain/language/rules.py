@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .model import Severity
@@ -14,6 +14,7 @@ RULES_DIR = Path(__file__).with_name("rules")
 CONTEXTS = ("any", "person", "predicate")
 KINDS = ("legal", "process", "style")
 _WORD = re.compile(r"\w+")
+_WORD_CACHE_LIMIT = 50_000
 _CRITERION_TEMPLATE = (
     "Describe the gap against a job criterion: 'On {criterion}, we observed <evidence>; "
     "the role needs <gap>; a next step would be <next step>.'"
@@ -93,21 +94,33 @@ class RuleSet:
     next_step: re.Pattern[str]
     no_next_step: Rule
     no_criterion: Rule
+    # Word -> the (rule, part) pairs it triggers. Feedback reuses a small vocabulary, so most
+    # words are looked up once; the cache stops growing at _WORD_CACHE_LIMIT words.
+    word_cache: dict[str, frozenset[tuple[int, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def candidates(self, words: set[str]) -> list[tuple[int, int]]:
         """(rule, part) indexes whose trigger words occur in ``words`` (lower-case tokens)."""
         found: set[tuple[int, int]] = set()
-        exact = self.exact_triggers
-        prefix = self.prefix_triggers
+        cache = self.word_cache
         for w in words:
-            hit = exact.get(w)
+            hit = cache.get(w)
+            if hit is None:
+                hit = self._triggered_by(w)
+                if len(cache) < _WORD_CACHE_LIMIT:
+                    cache[w] = hit
             if hit:
-                found.update(hit)
-            for key in (w[:1], w[:2]):
-                for stem, pairs in prefix.get(key, ()):
-                    if w.startswith(stem):
-                        found.update(pairs)
+                found |= hit
         return sorted(found)
+
+    def _triggered_by(self, word: str) -> frozenset[tuple[int, int]]:
+        found: set[tuple[int, int]] = set(self.exact_triggers.get(word, ()))
+        for key in {word[:1], word[:2]}:
+            for stem, pairs in self.prefix_triggers.get(key, ()):
+                if word.startswith(stem):
+                    found.update(pairs)
+        return frozenset(found)
 
 
 def phrase_pattern(phrase: str) -> str:

@@ -45,8 +45,8 @@ _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
 
 WORD_RE = re.compile(r"\w+")
-_SENTENCE_BREAK = frozenset(".!?;\n")
-_CLAUSE_BREAK = frozenset(',:()[]{}"/|')
+_SENTENCE_BREAK_RE = re.compile(r"[.!?;\n]")
+_CLAUSE_BREAK_RE = re.compile(r'[,:()\[\]{}"/|]')
 
 
 @dataclass(slots=True)
@@ -105,26 +105,21 @@ class Tokens:
 
     @classmethod
     def of(cls, text: str) -> Tokens:
-        starts: list[int] = []
-        ends: list[int] = []
-        raw: list[str] = []
-        brk: list[int] = []
+        matches = list(WORD_RE.finditer(text))
+        starts = [m.start() for m in matches]
+        ends = [m.end() for m in matches]
+        raw = [m.group() for m in matches]
+        brk = [0] * len(matches)
         prev_end = 0
-        for m in WORD_RE.finditer(text):
-            s = m.start()
-            gap = text[prev_end:s]
-            level = 0
-            if gap and not gap.isspace():
-                chars = set(gap)
-                if chars & _SENTENCE_BREAK:
-                    level = 2
-                elif chars & _CLAUSE_BREAK:
-                    level = 1
-            elif "\n" in gap:
-                level = 2
-            starts.append(s)
-            ends.append(m.end())
-            raw.append(m.group())
-            brk.append(level)
-            prev_end = m.end()
+        for i, s in enumerate(starts):
+            if s != prev_end + 1 or text[prev_end] != " ":  # a single space is no break
+                gap = text[prev_end:s]
+                if gap and not gap.isspace():
+                    if _SENTENCE_BREAK_RE.search(gap):
+                        brk[i] = 2
+                    elif _CLAUSE_BREAK_RE.search(gap):
+                        brk[i] = 1
+                elif "\n" in gap:
+                    brk[i] = 2
+            prev_end = ends[i]
         return cls(starts, ends, raw, [w.lower() for w in raw], brk)
