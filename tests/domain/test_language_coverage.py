@@ -254,3 +254,25 @@ def test_probe_uses_its_stem(stem, sentence):
 def test_gender_coded_job_sentences_are_not_blocked(stem, sentence):
     blocked = [f.to_dict() for f in check(sentence) if f.severity is Severity.BLOCK]
     assert not blocked, (stem, blocked)
+
+
+def test_summary(capsys):
+    """The figures quoted in the README: ``pytest -s tests/domain/test_language_coverage.py -k
+    summary``."""
+    cases = coverage_cases()
+    covered = sum(
+        1
+        for axis, sub, text in cases
+        if {f.category for f in check(text)} & expected_categories(axis, sub)
+    )
+    findings = [check(sentence) for sentence in PROBES.values()]
+    blocked = sum(any(f.severity is Severity.BLOCK for f in fs) for fs in findings)
+    warned = sum(any(f.severity is Severity.WARN for f in fs) for fs in findings)
+    with capsys.disabled():
+        print(
+            f"\nHolisticBias: {covered} of {len(cases)} sentences flagged in a matching category"
+            f" ({len(EXCLUDED)} descriptors excluded)"
+            f"\ngender-decoder probe: {blocked} of {len(PROBES)} job sentences blocked,"
+            f" {warned} warned"
+        )
+    assert covered == len(cases) and blocked == 0
