@@ -6,13 +6,13 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.extensions import db
 from recruitcare.models import OutboxMessage
 from recruitcare.outbox import services as outbox
-from recruitcare.outbox.mailer import FileMailer, mail_backend
+from recruitcare.outbox.mailer import FileMailer, SendResult, mail_backend
 from recruitcare.outbox.worker import Worker, claim_due
 from tests.factories import NOW, make_application
 
@@ -107,6 +107,8 @@ def test_the_unique_constraint_catches_a_duplicate_the_check_missed(app):
         ("recipient", "ann@mail.example\nbcc@mail.example", "recipient contains a line feed"),
         ("recipient", "ann@mail.example, bob@mail.example", "not an email address"),
         ("subject", "x" * 301, "longer than 300"),
+        ("reply_to", "the recruiter", "not an email address"),
+        ("reply_to", "a@company.example, b@company.example", "must be one email address"),
     ],
 )
 def test_header_injection_is_refused_at_enqueue(app, field, value, message):
@@ -374,3 +376,54 @@ def test_a_stale_claim_is_taken_over_and_flagged(app):
         taken = db.session.get(OutboxMessage, message.id)
         assert (taken.claimed_by, taken.claimed_at) == ("b", later)
         assert taken.data_sent_unconfirmed  # the dead worker may have sent it
+
+
+class RecordingMailer(FileMailer):
+    """Notes, at each send, the oldest claim among the messages still waiting in the batch."""
+
+    def __init__(self, directory):
+        super().__init__(directory)
+        self.oldest_claims = []
+
+    def send(self, *args, **kwargs):
+        self.oldest_claims.append(
+            db.session.scalar(
+                select(func.min(OutboxMessage.claimed_at)).where(
+                    OutboxMessage.status == DeliveryStatus.SENDING
+                )
+            )
+        )
+        return super().send(*args, **kwargs)
+
+
+def test_a_long_batch_renews_its_claim(app, tmp_path):
+    """Half-way through the lease, the messages still waiting are claimed afresh."""
+    with app.app_context():
+        for _ in range(4):
+            queue()
+        db.session.commit()
+        ticks = iter(NOW + timedelta(minutes=2 * n) for n in range(100))
+        mailer = RecordingMailer(tmp_path / "mail")
+        worker = Worker.from_app(app, clock=lambda: next(ticks))
+        worker.mailer_factory = lambda: mailer
+        assert worker.run_batch().outcomes == {"delivered": 4}
+        first, *later = mailer.oldest_claims
+        assert first == NOW
+        assert later[-1] - NOW > timedelta(minutes=5)  # renewed, never older than the lease
+
+
+def test_a_run_once_does_not_chase_retries_that_fall_due_during_it(make_app, tmp_path):
+    app = make_app(OUTBOX_RETRY_BASE_SECONDS=0)  # a failed message is due again at once
+    with app.app_context():
+        queue(recipient="ann@mail.example")
+        db.session.commit()
+
+        class Refusing(FileMailer):
+            def send(self, *args, **kwargs):
+                return SendResult(451, "try again later")
+
+        worker = Worker.from_app(app)
+        worker.mailer_factory = lambda: Refusing(tmp_path / "mail")
+        assert worker.run(once=True).outcomes == {"retrying": 1}
+        [row] = db.session.scalars(select(OutboxMessage)).all()
+        assert (row.status, row.attempts) == (DeliveryStatus.RETRYING, 1)

@@ -7,6 +7,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import getaddresses
 from enum import StrEnum
 
 # Characters that end a header line for some reader: CR and LF for SMTP itself, NUL for C code
@@ -54,6 +55,16 @@ def check_address(name: str, value: str) -> None:
     local, at, domain = value.rpartition("@")
     if not at or not local or not domain or any(c.isspace() for c in value) or "<" in value:
         raise HeaderError(f"{name} {value!r} is not an email address.")
+
+
+def check_mailbox(name: str, value: str) -> None:
+    """One address, bare or with a display name: ``rita@company.example`` or
+    ``Rita Recruiter <rita@company.example>``."""
+    check_header(name, value)
+    found = getaddresses([value])
+    if len(found) != 1 or not found[0][1]:
+        raise HeaderError(f"{name} {value!r} must be one email address.")
+    check_address(name, found[0][1])
 
 
 class Verdict(StrEnum):

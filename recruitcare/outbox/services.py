@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from recruitcare.domain.enums import DeliveryStatus
-from recruitcare.domain.outbox import HeaderError, check_address, check_headers
+from recruitcare.domain.outbox import HeaderError, check_address, check_headers, check_mailbox
 from recruitcare.extensions import db
 from recruitcare.models import Application, OutboxMessage
 from recruitcare.outbox.mailer import message_id_domain
@@ -96,6 +96,8 @@ def enqueue(
     }
     check_headers(values, {field: _max_length(field) for field in HEADER_FIELDS})
     check_address("recipient", recipient)
+    if reply_to:
+        check_mailbox("reply_to", reply_to)
     for field, value in (("purpose", purpose), ("idempotency_key", idempotency_key)):
         if not value or len(value) > _max_length(field):
             raise ValueError(f"{field} must have between 1 and {_max_length(field)} characters.")

@@ -84,15 +84,23 @@ class Report:
         return f"{self.claimed} claimed" + (": " + ", ".join(parts) if parts else "")
 
 
-def claim_due(*, worker: str, now: datetime, limit: int, lease: timedelta) -> list[int]:
+def claim_due(
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    due_by: datetime | None = None,
+) -> list[int]:
     """Mark up to ``limit`` due messages as ours and commit; returns their ids, oldest first.
 
-    Due means scheduled or retrying with its time come, or claimed by a worker whose lease
-    ran out (it died): such a message may have gone out already, which is flagged.
+    Due means scheduled or retrying with its time come (by ``due_by``, default ``now``), or
+    claimed by a worker whose lease ran out (it died): such a message may have gone out
+    already, which is flagged.
     """
     due = or_(
         OutboxMessage.status.in_((DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING))
-        & (OutboxMessage.next_attempt_at <= now),
+        & (OutboxMessage.next_attempt_at <= (now if due_by is None else due_by)),
         (OutboxMessage.status == DeliveryStatus.SENDING)
         & (OutboxMessage.claimed_at <= now - lease),
     )
@@ -120,6 +128,22 @@ def claim_due(*, worker: str, now: datetime, limit: int, lease: timedelta) -> li
         )
     db.session.commit()
     return list(ids)
+
+
+def renew(ids: list[int], *, worker: str, now: datetime) -> None:
+    """Keep our claim on messages still waiting in a long batch, so no one takes them over."""
+    if ids:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status == DeliveryStatus.SENDING,
+                OutboxMessage.claimed_by == worker,
+            )
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
 
 
 def release(ids: list[int], *, worker: str) -> int:
@@ -183,10 +207,15 @@ class Worker:
         return self._stop.is_set()
 
     def run(self, *, once: bool = False, poll: float = 5.0) -> Report:
-        """Deliver batches until stopped; with ``once``, until nothing is due."""
+        """Deliver batches until stopped; with ``once``, what is due at the start, then return.
+
+        (Messages that fail during a ``once`` run wait for the next run, however soon their
+        retry falls due.)
+        """
         total = Report()
+        started = self.clock()
         while not self.stopping:
-            report = self.run_batch()
+            report = self.run_batch(due_by=started if once else None)
             total.add(report)
             if report.claimed == 0:
                 if once:
@@ -194,13 +223,14 @@ class Worker:
                 self._stop.wait(poll)
         return total
 
-    def run_batch(self, *, now: datetime | None = None) -> Report:
+    def run_batch(self, *, now: datetime | None = None, due_by: datetime | None = None) -> Report:
         """Claim one batch and send it over one connection. ``now`` fixes the clock (tests)."""
         ids = claim_due(
             worker=self.name,
             now=self.clock() if now is None else now,
             limit=self.settings.batch_size,
             lease=self.settings.lease,
+            due_by=due_by,
         )
         return self.deliver_claimed(ids, now=now)
 
@@ -213,10 +243,14 @@ class Worker:
         mailer = self.mailer_factory()
         unavailable: str | None = None
         done = 0
+        claimed_at = clock()
         try:
             for message_id in ids:
                 if self.stopping:
                     break
+                if clock() - claimed_at > self.settings.lease / 2:
+                    claimed_at = clock()
+                    renew(ids[done:], worker=self.name, now=claimed_at)
                 outcome, unavailable = self._deliver(message_id, mailer, clock, unavailable)
                 report.outcomes[outcome] += 1
                 done += 1

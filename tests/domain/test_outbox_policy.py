@@ -13,6 +13,7 @@ from recruitcare.domain.outbox import (
     check_address,
     check_header,
     check_headers,
+    check_mailbox,
     classify,
     next_attempt_at,
     should_give_up,
@@ -67,6 +68,33 @@ def test_plain_addresses_pass(address):
 def test_anything_but_a_bare_address_is_refused(address):
     with pytest.raises(HeaderError, match="not an email address"):
         check_address("recipient", address)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "rita@company.example",
+        "Rita Recruiter <rita@company.example>",
+        '"Recruiter, Rita" <rita@company.example>',
+        "Ünïcode Name <rita@company.example>",
+    ],
+)
+def test_one_mailbox_passes(value):
+    check_mailbox("reply_to", value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("rita", "not an email address"),
+        ("Rita <>", "must be one email address"),
+        ("a@company.example, b@company.example", "must be one email address"),
+        ("Rita <rita@company.example>\r\nBcc: x@mail.example", "carriage return"),
+    ],
+)
+def test_anything_but_one_mailbox_is_refused(value, message):
+    with pytest.raises(HeaderError, match=message):
+        check_mailbox("reply_to", value)
 
 
 @pytest.mark.parametrize(
