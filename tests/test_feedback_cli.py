@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,23 @@ def test_line_endings_and_a_byte_order_mark_are_not_part_of_the_text(runner, tmp
     assert [(f["start"], f["end"]) for f in first if f["category"] == "age"] == [(7, 14)]
     text = "He is pregnant\u2014no, she is."
     assert {text[f["start"] : f["end"]] for f in second} == {"pregnant"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_read_once(runner, tmp_path):
+    pipe = tmp_path / "feedback.fifo"
+    os.mkfifo(pipe)
+
+    def write():
+        with pipe.open("w", encoding="utf-8") as fh:
+            fh.write("She is too old.\nFine work.\n")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    result = _check(runner, str(pipe), "--json")
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert [r["line"] for r in _records(result.stdout)] == [1, 2]
 
 
 def test_an_empty_input_prints_nothing(runner):

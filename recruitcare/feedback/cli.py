@@ -8,6 +8,8 @@ flat however long the file is.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
@@ -60,6 +62,7 @@ def check_command(
     for number, text in read_lines(source):
         findings = check(text, criteria, message_checks=message_checks)
         if as_json:
+            # ASCII-only JSON: no line separator inside a record can split it in two.
             click.echo(json.dumps(findings_to_json_line(number, findings), separators=(",", ":")))
             continue
         counts["lines"] += 1
@@ -80,17 +83,18 @@ def check_command(
 def read_lines(source: str) -> Iterator[tuple[int, str]]:
     """(line number, text) for each line of ``source``, a path or ``-`` for standard input.
 
-    A file is read twice: once to refuse it whole if it is not UTF-8, before anything is
-    printed, then to check it. Standard input can only be read once, so a bad line there
-    stops the command at that line.
+    A regular file is read twice: once to refuse it whole if it is not UTF-8, before anything
+    is printed, then to check it. Standard input, a pipe or a device can only be read once, so
+    a bad line there stops the command at that line.
     """
     if source == "-":
         yield from _decoded(sys.stdin.buffer, "standard input")
         return
     with _open(source, "input file") as fh:
-        for _ in _decoded(fh, source):
-            pass
-    with _open(source, "input file") as fh:
+        if stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            for _ in _decoded(fh, source):
+                pass
+            fh.seek(0)
         yield from _decoded(fh, source)
 
 
