@@ -19,9 +19,13 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# The outbox worker runs beside the web server and stops with it; with the development
+# mail backend, messages land in instance/mail and show on the "Sent mail" page.
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
+	$(FLASK) outbox run & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.installed-test

@@ -34,12 +34,13 @@ def create_app(test_config=None, instance_path=None) -> Flask:
     limiter.init_app(app)
     passwords.init_app(app)
 
-    from recruitcare import admin, auth, candidates, feedback, home, pipeline
+    from recruitcare import admin, auth, candidates, closure, feedback, home, pipeline
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(pipeline.bp)
     app.register_blueprint(feedback.bp)
+    app.register_blueprint(closure.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(candidates.bp)
 

@@ -100,6 +100,14 @@ OUTBOX_GIVE_UP_AFTER_HOURS = 72
 # Public address of this site, used in links inside email.
 BASE_URL = "http://127.0.0.1:5000"
 
+# ---- Closure messages --------------------------------------------------------------------------
+# Signs messages and fills {company_name}.
+COMPANY_NAME = "Northwind"
+# A closure goes out after a cool-off: the next business morning at this hour in the
+# candidate's time zone ("next_business_morning"), or at once ("none").
+CLOSURE_COOL_OFF = "next_business_morning"
+CLOSURE_SEND_HOUR = 9
+
 # Rows per page on long lists.
 PAGE_SIZE = 50
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from recruitcare.auth.services import create_user
+from recruitcare.closure.services import seed_default_templates
 from recruitcare.domain.deadlines import PromisePolicy
 from recruitcare.domain.enums import Decision, Recommendation, RequisitionStatus, Role
 from recruitcare.domain.feedback import Item
@@ -217,6 +218,7 @@ def seed_demo(*, now: datetime, policy: PromisePolicy) -> list[DemoAccount] | No
         return None
     rng = random.Random(2026)
     pipeline.seed_default_reasons()
+    seed_default_templates(now=now)
     users = [
         create_user(a.email, a.name, a.role, password=DEMO_PASSWORD, now=now) for a in ACCOUNTS
     ]

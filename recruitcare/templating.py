@@ -40,6 +40,9 @@ NAV = (
     ("home.index", "Home", (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)),
     ("feedback.my_interviews", "My interviews", (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)),
     ("pipeline.new_requisition", "New requisition", (Role.ADMIN, Role.RECRUITER)),
+    ("closure.templates", "Templates", (Role.ADMIN, Role.RECRUITER)),
+    ("closure.not_delivered", "Not delivered", (Role.ADMIN, Role.RECRUITER)),
+    ("closure.sent_mail", "Sent mail", (Role.ADMIN, Role.RECRUITER)),
     ("admin.users", "People", (Role.ADMIN,)),
     ("admin.reasons", "Reasons", (Role.ADMIN,)),
 )
@@ -49,5 +52,10 @@ def nav_items(user) -> list[tuple[str, str]]:
     return [
         (endpoint, label)
         for endpoint, label, roles in NAV
-        if user.role in roles and endpoint in current_app.view_functions
+        if user.role in roles and endpoint in current_app.view_functions and _shown(endpoint)
     ]
+
+
+def _shown(endpoint: str) -> bool:
+    """The development mailbox only exists while mail is written to files."""
+    return endpoint != "closure.sent_mail" or current_app.config["MAIL_BACKEND"] == "file"

@@ -183,3 +183,22 @@ class DeliveryStatus(StrEnum):
     def is_pending(self) -> bool:
         """Still owed to the recipient: the worker will (re)try it."""
         return self in (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING, DeliveryStatus.RETRYING)
+
+
+class ClosureStatus(StrEnum):
+    """A closure message for one application, from draft to its place in the outbox."""
+
+    DRAFT = "draft"
+    HELD = "held"
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def tone(self) -> str:
+        return {"draft": "warn", "held": "warn", "scheduled": "info", "cancelled": "muted"}[
+            self.value
+        ]

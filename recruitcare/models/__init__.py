@@ -20,7 +20,9 @@ from recruitcare.models.hiring import (
     interview_interviewers,
     requisition_members,
 )
+from recruitcare.models.messages import ClosureMessage, MessageTemplate
 from recruitcare.models.outbox import OutboxMessage
+from recruitcare.models.portal import CandidateLink
 from recruitcare.models.users import User
 
 __all__ = [
@@ -29,8 +31,11 @@ __all__ = [
     "CandidateFeedback",
     "FeedbackVersion",
     "Candidate",
+    "CandidateLink",
+    "ClosureMessage",
     "Criterion",
     "Interview",
+    "MessageTemplate",
     "OutboxMessage",
     "Reason",
     "Requisition",

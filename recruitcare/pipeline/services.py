@@ -271,6 +271,10 @@ def undo_outcome(
     outcome.undone_by_id = actor.id
     outcome.undone_at = now
     db.session.flush()
+    # A closure scheduled for the undone decision must not go out.
+    from recruitcare.closure.services import cancel_for_status_change
+
+    cancel_for_status_change(application, actor=actor, now=now)
     audit.record(
         "outcome.undone",
         application,

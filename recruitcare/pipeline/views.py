@@ -16,6 +16,7 @@ from recruitcare.access import (
     visible_applications,
 )
 from recruitcare.clock import utcnow
+from recruitcare.closure.services import closure_summary
 from recruitcare.domain.enums import ApplicationStatus, Decision, RequisitionStatus, Role
 from recruitcare.domain.pipeline import can_undo
 from recruitcare.extensions import db
@@ -417,6 +418,7 @@ def _application_page(application: Application, *, interview_form=None, outcome_
         outcome_form=outcome_form,
         confirm=ConfirmForm(formdata=None),
         feedback=feedback_services.summary_for(application, current_user),
+        closure=closure_summary(application),
     )
 
 

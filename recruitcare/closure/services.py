@@ -1,0 +1,508 @@
+"""Closure messages: drafting from templates, checking, approving into the outbox.
+
+Operations flush; the view that calls them commits, so approving a batch and enqueuing its
+messages is one transaction: if anything fails, nothing is sent.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from recruitcare import audit
+from recruitcare.domain import messages as wording
+from recruitcare.domain.closure import (
+    DEFAULT_TEMPLATES,
+    TEMPLATE_KEYS,
+    needs_closure,
+    template_key_for,
+)
+from recruitcare.domain.enums import (
+    OPEN_APPLICATION_STATUSES,
+    ApplicationStatus,
+    ClosureStatus,
+    DeliveryStatus,
+    OutcomeStatus,
+)
+from recruitcare.domain.language import Finding, Severity, check
+from recruitcare.domain.tokens import link_template, strip_placeholder
+from recruitcare.extensions import db
+from recruitcare.models import (
+    Application,
+    CandidateFeedback,
+    ClosureMessage,
+    Interview,
+    MessageTemplate,
+    OutboxMessage,
+    StageOutcome,
+    User,
+)
+from recruitcare.outbox import services as outbox
+from recruitcare.policies import promise_policy
+
+PURPOSE = "closure"
+
+
+class ClosureError(ValueError):
+    """A closure that cannot be approved or sent; the message is safe to show."""
+
+
+# ---- templates -------------------------------------------------------------------------------
+
+
+def seed_default_templates(*, now: datetime) -> int:
+    """Add the default template of each situation that is missing; returns how many."""
+    existing = set(db.session.scalars(select(MessageTemplate.key)))
+    added = 0
+    for default in DEFAULT_TEMPLATES:
+        if default.key not in existing:
+            db.session.add(
+                MessageTemplate(
+                    key=default.key,
+                    name=default.name,
+                    situation=default.situation,
+                    subject=default.subject,
+                    body=default.body,
+                    updated_at=now,
+                )
+            )
+            added += 1
+    db.session.flush()
+    return added
+
+
+def all_templates() -> dict[str, MessageTemplate]:
+    rows = db.session.scalars(select(MessageTemplate)).all()
+    order = {key: i for i, key in enumerate(TEMPLATE_KEYS)}
+    return {t.key: t for t in sorted(rows, key=lambda t: (order.get(t.key, 99), t.key))}
+
+
+def template_errors(subject: str, body: str) -> dict[str, list[str]]:
+    errors = {"subject": wording.template_errors(subject), "body": wording.template_errors(body)}
+    if "\n" in subject or "\r" in subject:
+        errors["subject"].append("The subject must be one line.")
+    return {k: v for k, v in errors.items() if v}
+
+
+def save_template(
+    template: MessageTemplate, *, name: str, subject: str, body: str, actor: User, now: datetime
+) -> None:
+    """Refuses unknown placeholders at save time, so a message never fails later for them."""
+    errors = template_errors(subject, body)
+    if errors:
+        raise ClosureError(" ".join(e for es in errors.values() for e in es))
+    template.name, template.subject, template.body = name.strip(), subject.strip(), body
+    template.updated_by, template.updated_at = actor, now
+    audit.record("template.updated", template, actor=actor, now=now, key=template.key)
+
+
+@dataclass(frozen=True)
+class ClosureSummary:
+    needed: bool
+    message: ClosureMessage | None
+
+
+def closure_summary(application: Application) -> ClosureSummary:
+    """For the application page: is a closure owed, and where is it."""
+    message = db.session.scalar(
+        select(ClosureMessage)
+        .where(ClosureMessage.application_id == application.id)
+        .options(joinedload(ClosureMessage.outbox_message))
+    )
+    return ClosureSummary(needs_closure(application.status), message)
+
+
+# ---- one application's message ------------------------------------------------------------------
+
+
+def load_for_closure(application_ids: Iterable[int]) -> list[Application]:
+    """Applications with everything their closure needs, in a fixed number of queries."""
+    ids = list(application_ids)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.id.in_(ids))
+            .options(
+                joinedload(Application.candidate),
+                joinedload(Application.stage),
+                joinedload(Application.requisition),
+                selectinload(Application.outcomes).joinedload(StageOutcome.reason),
+                selectinload(Application.interviews).load_only(Interview.id),
+            )
+        )
+    )
+
+
+@dataclass
+class Context:
+    """What is shared by every message of a batch: templates, feedback, closures, other
+    applications of the same people."""
+
+    templates: dict[str, MessageTemplate]
+    feedback: dict[int, str]
+    closures: dict[int, ClosureMessage]
+    others: dict[int, list[Application]]
+    company: str
+    base_url: str
+    zone: ZoneInfo
+
+    @classmethod
+    def build(cls, applications: Sequence[Application]) -> "Context":
+        ids = [a.id for a in applications]
+        feedback = {}
+        for fb in db.session.scalars(
+            select(CandidateFeedback)
+            .where(CandidateFeedback.application_id.in_(ids))
+            .options(selectinload(CandidateFeedback.versions))
+        ):
+            if fb.approved is not None:
+                feedback[fb.application_id] = fb.approved.text
+        closures = {
+            c.application_id: c
+            for c in db.session.scalars(
+                select(ClosureMessage)
+                .where(ClosureMessage.application_id.in_(ids))
+                .options(joinedload(ClosureMessage.outbox_message))
+            )
+        }
+        people = {a.candidate_id for a in applications}
+        others: dict[int, list[Application]] = {}
+        for other in db.session.scalars(
+            select(Application)
+            .where(
+                Application.candidate_id.in_(people),
+                Application.status.in_(OPEN_APPLICATION_STATUSES),
+            )
+            .options(joinedload(Application.requisition))
+        ):
+            others.setdefault(other.candidate_id, []).append(other)
+        config = current_app.config
+        return cls(
+            templates=all_templates(),
+            feedback=feedback,
+            closures=closures,
+            others=others,
+            company=config["COMPANY_NAME"],
+            base_url=config["BASE_URL"],
+            zone=ZoneInfo(config["ORG_TIMEZONE"]),
+        )
+
+
+def _reason_of(application: Application):
+    confirmed = [o for o in application.outcomes if o.status is OutcomeStatus.CONFIRMED]
+    latest = max(confirmed, key=lambda o: (o.decided_at, o.id), default=None)
+    return latest.reason if latest else None
+
+
+def default_template_key(application: Application, fallback: str | None = None) -> str:
+    """The situation's template; ``fallback`` for open applications (filled, cancelled)."""
+    if application.status.is_open:
+        return fallback or "position_filled"
+    reason = _reason_of(application)
+    return template_key_for(
+        application.status,
+        stage_is_interview=bool(application.stage and application.stage.is_interview),
+        reason_template=reason.default_template if reason else None,
+        had_interview=bool(application.interviews),
+    )
+
+
+def values_for(application: Application, ctx: Context) -> dict[str, str | None]:
+    """Placeholder values for this candidate; None where the value is not known yet."""
+    candidate, requisition = application.candidate, application.requisition
+    owner = requisition.owner
+    reason = _reason_of(application)
+    due = application.decision_due_at
+    zone = _zone(candidate.timezone)
+    return {
+        "candidate_first_name": candidate.first_name,
+        "candidate_name": candidate.name,
+        "requisition_title": requisition.title,
+        "stage": application.stage.name if application.stage else None,
+        "feedback": ctx.feedback.get(application.id),
+        "feedback_link": link_template(ctx.base_url),
+        "recruiter_name": owner.name,
+        "recruiter_email": owner.email,
+        "company_name": ctx.company or None,
+        "decision_date": due.astimezone(zone).strftime("%A %-d %B %Y") if due else None,
+        "reason": reason.candidate_explanation if reason else None,
+    }
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _brace(value: str) -> str:
+    return value.replace("{", "{{").replace("}", "}}")
+
+
+def personal_copy(template_text: str, values: Mapping[str, str | None]) -> str:
+    """The template filled in for one person, still in the placeholder language: values that
+    are not known yet and the link stay as placeholders, typed braces stay literal."""
+    kept = {
+        name: _brace(strip_placeholder(value))
+        if value and name != "feedback_link"
+        else "{" + name + "}"
+        for name, value in values.items()
+    }
+    return wording.render_text(template_text, kept).text
+
+
+def new_draft(application: Application, ctx: Context, *, key: str, now: datetime):
+    template = ctx.templates[key]
+    values = values_for(application, ctx)
+    return ClosureMessage(
+        application=application,
+        template_key=key,
+        subject=personal_copy(template.subject, values),
+        body=personal_copy(template.body, values),
+        status=ClosureStatus.DRAFT,
+        revision=0,
+        edited=False,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def draft_for(
+    application: Application, ctx: Context, *, now: datetime, fallback: str | None = None
+) -> ClosureMessage:
+    """The saved draft, or a new one (added to the session only when saved)."""
+    saved = ctx.closures.get(application.id)
+    if saved is not None:
+        return saved
+    return new_draft(application, ctx, key=default_template_key(application, fallback), now=now)
+
+
+@dataclass
+class Review:
+    """Everything a recruiter needs to judge one message before approving it."""
+
+    closure: ClosureMessage
+    subject: str
+    text: str
+    html: str
+    missing: list[str]
+    findings: list[Finding]
+    personalized: bool | None
+    held: list[Application]
+    problems: list[str] = field(default_factory=list)
+    duplicate: bool = False
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.BLOCK]
+
+    @property
+    def checker_state(self) -> str:
+        if self.blocking:
+            return "block"
+        return "warn" if self.findings else "ok"
+
+
+def review(application: Application, closure: ClosureMessage, ctx: Context) -> Review:
+    values = values_for(application, ctx)
+    subject = wording.render_text(closure.subject, values)
+    text = wording.render_text(closure.body, values)
+    html = wording.render_html(closure.body, values)
+    criteria = [(c.name, c.description) for c in application.requisition.criteria]
+    findings = check(text.text, criteria)
+    personalized = None
+    if application.interviews:
+        template = ctx.templates.get(closure.template_key)
+        plain = wording.render_text(template.body, values).text if template else ""
+        personalized = wording.is_personalized(
+            text.text, template_render=plain, feedback=ctx.feedback.get(application.id)
+        )
+    held = [a for a in ctx.others.get(application.candidate_id, []) if a.id != application.id]
+    problems = []
+    missing = sorted(set(subject.missing) | set(text.missing))
+    if missing:
+        problems.append("Fill in: " + ", ".join(m.replace("_", " ") for m in missing) + ".")
+    errors = template_errors(closure.subject, closure.body)
+    problems += [e for es in errors.values() for e in es]
+    try:
+        wording.clean_header(subject.text)
+    except ValueError as error:
+        problems.append(str(error))
+    if personalized is False:
+        problems.append(
+            "Add something specific to this candidate: their approved feedback or a "
+            "personal passage."
+        )
+    if held:
+        titles = ", ".join(a.requisition.title for a in held)
+        problems.append(f"Held: this person is still in process for {titles}.")
+    return Review(
+        closure, subject.text, text.text, html.text, missing, findings, personalized, held, problems
+    )
+
+
+def flag_duplicates(reviews: Sequence[Review]) -> None:
+    """Messages identical or nearly identical apart from the name are flagged in a batch."""
+    bodies = {i: r.text for i, r in enumerate(reviews)}
+    names = {i: r.closure.application.candidate.name.split() for i, r in enumerate(reviews)}
+    for i in wording.near_duplicates(bodies, names):
+        reviews[i].duplicate = True
+
+
+def save_draft(
+    closure: ClosureMessage, *, subject: str, body: str, key: str, actor: User, now: datetime
+) -> ClosureMessage:
+    if closure.status is ClosureStatus.SCHEDULED:
+        raise ClosureError("This message is already scheduled; cancel it to change it.")
+    if closure.id is None:
+        db.session.add(closure)
+    if (subject, body) != (closure.subject, closure.body):
+        closure.edited = True
+    closure.subject, closure.body, closure.template_key = subject.strip(), body, key
+    closure.status = ClosureStatus.DRAFT
+    closure.updated_at = now
+    db.session.flush()
+    return closure
+
+
+def approve(
+    reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime
+) -> list[OutboxMessage]:
+    """Approve every message and put it in the outbox, or none of them.
+
+    Each item is ``(review, override_reason)``: a block finding needs the reason, which is
+    audited. Returns the outbox rows (not yet committed).
+    """
+    refused = []
+    for item, reason in reviews:
+        name = item.closure.application.candidate.name
+        if item.problems:
+            refused.append(f"{name}: {' '.join(item.problems)}")
+        elif item.blocking and not reason.strip():
+            refused.append(f"{name}: reword the flagged phrases or give a reason to override.")
+        elif item.closure.status is ClosureStatus.SCHEDULED:
+            refused.append(f"{name}: already scheduled.")
+    if refused:
+        raise ClosureError(" ".join(refused))
+    config = current_app.config
+    queued = []
+    for item, reason in reviews:
+        closure = item.closure
+        application = closure.application
+        if not application.status.is_open and application.status not in (
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.WITHDRAWN,
+        ):
+            raise ClosureError(f"{application.candidate.name} is {application.status.label}.")
+        if closure.id is None:
+            db.session.add(closure)
+        closure.revision += 1
+        closure.status = ClosureStatus.SCHEDULED
+        closure.findings = [f.to_dict() for f in item.findings]
+        closure.override_reason = reason.strip() if item.blocking else ""
+        closure.approved_by, closure.approved_at, closure.updated_at = actor, now, now
+        candidate = application.candidate
+        owner = application.requisition.owner
+        message = outbox.enqueue(
+            purpose=PURPOSE,
+            idempotency_key=f"{PURPOSE}:{application.id}:{closure.revision}",
+            recipient=candidate.email,
+            recipient_name=candidate.name,
+            subject=item.subject,
+            text_body=item.text,
+            html_body=item.html,
+            reply_to=owner.email,
+            sender_name=f"{owner.name}, {config['COMPANY_NAME']}",
+            send_after=send_after_for(application, now),
+            now=now,
+            application=application,
+        )
+        closure.outbox_message = message
+        db.session.flush()
+        audit.record("closure.approved", closure, actor=actor, now=now, outbox_message=message.id)
+        if item.blocking:
+            audit.record(
+                "closure.override",
+                closure,
+                actor=actor,
+                now=now,
+                rules=sorted({f.rule for f in item.blocking}),
+                reason=closure.override_reason,
+            )
+        queued.append(message)
+    return queued
+
+
+def send_after_for(application: Application, now: datetime) -> datetime:
+    """After the cool-off, and never on the same day as another closure to this person."""
+    config = current_app.config
+    holidays = promise_policy(config).holidays
+    zone = application.candidate.timezone
+    when = wording.closure_send_after(
+        now,
+        candidate_zone=zone,
+        holidays=holidays,
+        hour=config["CLOSURE_SEND_HOUR"],
+        cool_off=config["CLOSURE_COOL_OFF"],
+    )
+    others = db.session.scalars(
+        select(OutboxMessage)
+        .join(Application, Application.id == OutboxMessage.application_id)
+        .where(
+            Application.candidate_id == application.candidate_id,
+            Application.id != application.id,
+            OutboxMessage.purpose == PURPOSE,
+            OutboxMessage.status.not_in([DeliveryStatus.CANCELLED, DeliveryStatus.FAILED]),
+        )
+    ).all()
+    taken = [o.delivered_at or o.next_attempt_at for o in others]
+    for _ in range(len(taken) + 1):
+        if not any(wording.same_day(when, t, zone) for t in taken):
+            break
+        when = wording.closure_send_after(
+            when,
+            candidate_zone=zone,
+            holidays=holidays,
+            hour=config["CLOSURE_SEND_HOUR"],
+            cool_off="next_business_morning",
+        )
+    return when
+
+
+def cancel(closure: ClosureMessage, *, actor: User | None, now: datetime, reason: str) -> bool:
+    """Cancel a scheduled closure that has not gone out; False when it already went."""
+    message = closure.outbox_message
+    if closure.status is not ClosureStatus.SCHEDULED:
+        return False
+    if message is not None and not message.status.is_pending:
+        return False
+    if message is not None:
+        outbox.cancel(message, reason=reason, now=now)
+    closure.status = ClosureStatus.CANCELLED
+    closure.updated_at = now
+    audit.record("closure.cancelled", closure, actor=actor, now=now, reason=reason)
+    return True
+
+
+def cancel_for_status_change(application: Application, *, actor: User | None, now: datetime):
+    """The application changed status before its closure went out: the closure is off."""
+    closure = db.session.scalar(
+        select(ClosureMessage).where(ClosureMessage.application_id == application.id)
+    )
+    if closure is not None:
+        cancel(closure, actor=actor, now=now, reason="application status changed")
+
+
+def send_now(closure: ClosureMessage, *, actor: User, now: datetime) -> None:
+    message = closure.outbox_message
+    if message is None or message.status is not DeliveryStatus.SCHEDULED:
+        raise ClosureError("Only a scheduled message can be sent now.")
+    message.send_after = message.next_attempt_at = now
+    audit.record("closure.send_now", closure, actor=actor, now=now)

@@ -1,0 +1,1 @@
+"""The candidate portal: a private link per application, no account and no password."""

@@ -1,0 +1,30 @@
+"""Issuing candidate links. The token leaves RecruitCare only inside the email that carries it."""
+
+from datetime import datetime
+
+from recruitcare.domain.tokens import LINK_TOKEN_PLACEHOLDER, fill_link, hash_token, new_token
+from recruitcare.extensions import db
+from recruitcare.models import CandidateLink
+
+
+def issue_link(application_id: int, *, now: datetime) -> str:
+    """A fresh token for the application; only its hash is added to the session."""
+    token = new_token()
+    db.session.add(
+        CandidateLink(application_id=application_id, token_hash=hash_token(token), created_at=now)
+    )
+    return token
+
+
+def materialize(text: str, html: str, application_id: int | None, *, now: datetime):
+    """Swap the link placeholder in a message for a working link, at the moment of sending.
+
+    Returns the two bodies; a message without the placeholder is returned unchanged and
+    issues nothing.
+    """
+    if application_id is None or (
+        LINK_TOKEN_PLACEHOLDER not in text and LINK_TOKEN_PLACEHOLDER not in html
+    ):
+        return text, html
+    token = issue_link(application_id, now=now)
+    return fill_link(text, token), fill_link(html, token)
