@@ -399,3 +399,38 @@ def test_not_delivered_lists_failures_and_resends_to_a_fixed_address(app, client
         assert db.session.get(Application, application_id).candidate.email == "fixed@mail.example"
     bad = client.post(f"/messages/{message_id}/resend", data={f"m{message_id}-email": "nope"})
     assert bad.status_code == 302
+
+
+def test_sent_message_carries_a_working_link_whose_token_is_stored_only_as_a_hash(
+    app, client, team, tmp_path
+):
+    import hashlib
+    import re
+
+    (application_id,) = add(app, team)
+    login(client, "rec@example.com")
+    approve_one(client, application_id)
+    with app.app_context():
+        closure_id = db.session.scalar(select(ClosureMessage.id))
+    client.post(f"/closures/{closure_id}/send-now")
+    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path / "mail"))
+    result = app.test_cli_runner().invoke(args=["outbox", "run", "--once"])
+    assert result.exit_code == 0, result.output
+    (eml,) = (tmp_path / "mail").glob("*.eml")
+    raw = eml.read_text()
+    token = re.search(r"/c/([A-Za-z0-9_-]{43})\b", raw).group(1)
+    assert LINK_TOKEN_PLACEHOLDER not in raw
+    with app.app_context():
+        from recruitcare.models import CandidateLink
+
+        link = db.session.scalars(select(CandidateLink)).one()
+        assert link.application_id == application_id
+        assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert message.status is DeliveryStatus.DELIVERED
+        # Nowhere in the database is the token itself.
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(select(table)):
+                assert token not in repr(tuple(row))
+    page = client.get("/messages/sent")
+    assert page.status_code == 200 and b"Your application for Data Analyst" in page.data

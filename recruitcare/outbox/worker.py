@@ -38,6 +38,7 @@ from recruitcare.outbox.mailer import (
     default_sender,
     mailer_from_config,
 )
+from recruitcare.portal.links import materialize
 
 log = logging.getLogger("recruitcare.outbox")
 
@@ -304,6 +305,11 @@ class Worker:
             return DeliveryStatus.CANCELLED.value, unavailable
 
         result: SendResult | None = None
+        # The candidate's private link is made now, so only its hash is ever stored.
+        text_body, html_body = materialize(
+            row.text_body, row.html_body, row.application_id, now=now
+        )
+        db.session.flush()
         try:
             payload = build_message(
                 sender_name=row.sender_name or self.settings.sender_name,
@@ -313,8 +319,8 @@ class Worker:
                 reply_to=row.reply_to,
                 subject=row.subject,
                 message_id=row.message_id,
-                text_body=row.text_body,
-                html_body=row.html_body,
+                text_body=text_body,
+                html_body=html_body,
                 now=now,
             ).as_bytes()
         except (ValueError, TypeError, UnicodeError) as error:
@@ -421,6 +427,7 @@ _RECHECK = (
         OutboxMessage.message_id,
         OutboxMessage.text_body,
         OutboxMessage.html_body,
+        OutboxMessage.application_id,
         Candidate.anonymised_at,
     )
     .select_from(OutboxMessage)
