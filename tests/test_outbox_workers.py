@@ -21,6 +21,7 @@ from recruitcare.outbox import services as outbox
 from tests.conftest import TEST_CONFIG
 from tests.factories import NOW
 from tests.smtp_server import SmtpServer
+from tests.test_outbox_services import queue
 
 MESSAGES = 1_000
 
@@ -95,8 +96,6 @@ def claimed(output: str) -> int:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_a_waiting_worker_cleanly(app, tmp_path, signum):
-    from tests.test_outbox_services import queue
-
     with app.app_context():
         for _ in range(3):
             queue()
