@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from recruitcare.clock import utcnow
-from recruitcare.domain.enums import Role
+from recruitcare.domain.enums import DeliveryStatus, Role
 
 
 def register(app: Flask) -> None:
@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["DeliveryStatus"] = DeliveryStatus
     app.jinja_env.globals["utcnow"] = utcnow
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from recruitcare import audit
@@ -498,6 +498,43 @@ def cancel_for_status_change(application: Application, *, actor: User | None, no
     )
     if closure is not None:
         cancel(closure, actor=actor, now=now, reason="application status changed")
+
+
+def delivery_counts(requisition_id: int) -> dict[DeliveryStatus, int]:
+    """How the requisition's closure messages stand in the outbox, in one query."""
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count())
+        .join(Application, Application.id == OutboxMessage.application_id)
+        .join(ClosureMessage, ClosureMessage.outbox_message_id == OutboxMessage.id)
+        .where(Application.requisition_id == requisition_id)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows}  # noqa: C416 (rows are Row objects)
+
+
+def send_all_now(requisition_id: int, *, actor: User, now: datetime) -> int:
+    """Every closure of the requisition still waiting for its cool-off goes with the next run."""
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .join(ClosureMessage, ClosureMessage.outbox_message_id == OutboxMessage.id)
+        .join(Application, Application.id == OutboxMessage.application_id)
+        .where(
+            Application.requisition_id == requisition_id,
+            OutboxMessage.status == DeliveryStatus.SCHEDULED,
+            OutboxMessage.next_attempt_at > now,
+        )
+    ).all()
+    for message in messages:
+        message.send_after = message.next_attempt_at = now
+    if messages:
+        audit.record(
+            "closure.send_all_now",
+            messages[0].application.requisition,
+            actor=actor,
+            now=now,
+            count=len(messages),
+        )
+    return len(messages)
 
 
 def send_now(closure: ClosureMessage, *, actor: User, now: datetime) -> None:

@@ -259,6 +259,7 @@ def closeout(requisition_id: int):
     reviews = _reviews(applications, mode)
     return render_template(
         "closure/closeout.html",
+        delivery=services.delivery_counts(requisition.id),
         requisition=requisition,
         reviews=reviews,
         mode=mode,
@@ -266,6 +267,16 @@ def closeout(requisition_id: int):
         selected={int(v) for v in request.form.getlist("selected") if v.isdigit()},
         ready=sum(not r.problems for r in reviews),
     )
+
+
+@bp.post("/requisitions/<int:requisition_id>/send-now")
+@manage
+def send_all_now(requisition_id: int):
+    requisition = get_requisition_or_404(current_user, requisition_id)
+    count = services.send_all_now(requisition.id, actor=current_user, now=utcnow())
+    db.session.commit()
+    flash(f"{count} scheduled messages go out with the next run of the outbox worker.", "success")
+    return redirect(url_for("closure.closeout", requisition_id=requisition.id))
 
 
 def _close_batch(requisition: Requisition, batch: list[Application], mode: str | None) -> int:
