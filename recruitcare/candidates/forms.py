@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from recruitcare.candidates.services import check_email
 from recruitcare.domain.csv_import import MAX_NAME_LENGTH, MAX_ROWS, time_zone_names
+from recruitcare.formutil import strip
 
 LANGUAGES = [
     SelectChoice("en", "English"),
@@ -31,10 +32,6 @@ def _collapse(value: str | None) -> str | None:
     return " ".join(value.split()) if value else value
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if value else value
-
-
 def _real_email(form, field) -> None:
     if field.data:
         try:
@@ -48,7 +45,7 @@ class CandidateForm(FlaskForm):
         "Name", validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)], filters=[_collapse]
     )
     email = EmailField(
-        "Email", validators=[DataRequired(), Length(max=254), _real_email], filters=[_strip]
+        "Email", validators=[DataRequired(), Length(max=254), _real_email], filters=[strip]
     )
     timezone = SelectField(
         "Time zone",

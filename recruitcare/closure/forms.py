@@ -4,19 +4,17 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from recruitcare.formutil import strip
 
 
 class ClosureForm(FlaskForm):
     template = SelectField("Template")
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=300)], filters=[_strip])
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=300)], filters=[strip])
     body = TextAreaField("Message", validators=[DataRequired(), Length(max=20000)])
     override_reason = TextAreaField(
         "Reason to send despite the flagged wording",
         validators=[Length(max=2000)],
-        filters=[_strip],
+        filters=[strip],
         description="Only when the flagged wording is job-related and accurate. It is audited.",
     )
     use_template = SubmitField("Start again from this template")
@@ -25,8 +23,8 @@ class ClosureForm(FlaskForm):
 
 
 class TemplateForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=300)], filters=[_strip])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[strip])
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=300)], filters=[strip])
     body = TextAreaField("Message", validators=[DataRequired(), Length(max=20000)])
     submit = SubmitField("Save template")
 

@@ -20,14 +20,10 @@ from wtforms.validators import Length
 
 from recruitcare.domain import feedback as rules
 from recruitcare.domain.enums import Recommendation
-from recruitcare.formutil import choices
+from recruitcare.formutil import choices, strip
 from recruitcare.models import Criterion
 
 TEXT_LIMIT = 4000
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def optional_int(value):
@@ -59,7 +55,7 @@ class ScorecardForm(FlaskForm):
     next_step = TextAreaField(
         "A next step for the candidate",
         validators=[Length(max=TEXT_LIMIT)],
-        filters=[_strip],
+        filters=[strip],
         description="A skill to practise, a resource, or an example to prepare next time.",
     )
     recommendation = RadioField(
@@ -70,7 +66,7 @@ class ScorecardForm(FlaskForm):
     private_notes = TextAreaField(
         "Private notes",
         validators=[Length(max=TEXT_LIMIT)],
-        filters=[_strip],
+        filters=[strip],
         description="Never shared with the candidate, but can be disclosed in a legal dispute.",
     )
     save = SubmitField("Save draft")
@@ -108,7 +104,7 @@ def scorecard_form(criteria: Sequence[Criterion], **kwargs) -> ScorecardForm:
             TextAreaField(
                 "Evidence: what did you observe?",
                 validators=[Length(max=TEXT_LIMIT)],
-                filters=[_strip],
+                filters=[strip],
             ),
         )
     form = _Form(**kwargs)
@@ -124,13 +120,13 @@ class FeedbackForm(FlaskForm):
     next_step = TextAreaField(
         "A next step",
         validators=[Length(max=TEXT_LIMIT)],
-        filters=[_strip],
+        filters=[strip],
         description="What would strengthen a future application.",
     )
     override_reason = TextAreaField(
         "Reason to share despite the flagged wording",
         validators=[Length(max=2000)],
-        filters=[_strip],
+        filters=[strip],
         description="Only when the flagged wording is job-related and accurate. It is audited.",
     )
     save = SubmitField("Save draft")

@@ -16,24 +16,20 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from recruitcare.domain.enums import Decision, RequisitionStatus
-from recruitcare.formutil import choices
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from recruitcare.formutil import choices, strip
 
 
 class RequisitionForm(FlaskForm):
-    title = StringField("Job title", validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    title = StringField("Job title", validators=[DataRequired(), Length(max=200)], filters=[strip])
     team = StringField(
-        "Team or department", default="", validators=[Length(max=120)], filters=[_strip]
+        "Team or department", default="", validators=[Length(max=120)], filters=[strip]
     )
-    location = StringField("Location", default="", validators=[Length(max=120)], filters=[_strip])
+    location = StringField("Location", default="", validators=[Length(max=120)], filters=[strip])
     role_family = StringField(
         "Role family",
         default="",
         validators=[Length(max=80)],
-        filters=[_strip],
+        filters=[strip],
         description="Groups similar jobs (Engineering, Design) for the talent pool.",
     )
     owner = SelectField("Owner (recruiter)", coerce=int)
@@ -58,15 +54,15 @@ class RequisitionForm(FlaskForm):
 
 
 class CriterionForm(FlaskForm):
-    name = StringField("Criterion", validators=[DataRequired(), Length(max=120)], filters=[_strip])
+    name = StringField("Criterion", validators=[DataRequired(), Length(max=120)], filters=[strip])
     description = TextAreaField(
-        "What good looks like", validators=[Length(max=2000)], filters=[_strip]
+        "What good looks like", validators=[Length(max=2000)], filters=[strip]
     )
     submit = SubmitField("Save criterion")
 
 
 class StageForm(FlaskForm):
-    name = StringField("Stage name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
+    name = StringField("Stage name", validators=[DataRequired(), Length(max=120)], filters=[strip])
     promise_days = IntegerField(
         "Response promise (business days)",
         default=7,
@@ -108,7 +104,7 @@ class OutcomeForm(FlaskForm):
         description="Needed to reject or record a withdrawal. The candidate sees only its "
         "candidate-safe explanation.",
     )
-    details = TextAreaField("Details (internal)", validators=[Length(max=2000)], filters=[_strip])
+    details = TextAreaField("Details (internal)", validators=[Length(max=2000)], filters=[strip])
     submit = SubmitField("Record outcome")
 
 
@@ -124,7 +120,7 @@ class BulkForm(FlaskForm):
         ),
     )
     reason = SelectField("Reason (for reject)", coerce=int, default=0, validate_choice=False)
-    details = TextAreaField("Details (internal)", validators=[Length(max=2000)], filters=[_strip])
+    details = TextAreaField("Details (internal)", validators=[Length(max=2000)], filters=[strip])
     submit = SubmitField("Apply to selected")
 
 
@@ -132,7 +128,7 @@ class ReasonForm(FlaskForm):
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=64)],
-        filters=[_strip],
+        filters=[strip],
         description="A short identifier used in reports, e.g. criteria_mismatch.",
     )
     decision = SelectField(
@@ -142,15 +138,15 @@ class ReasonForm(FlaskForm):
         ),
     )
     label = StringField(
-        "Internal reason", validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        "Internal reason", validators=[DataRequired(), Length(max=200)], filters=[strip]
     )
     candidate_explanation = TextAreaField(
         "What the candidate is told",
         validators=[DataRequired(), Length(max=2000)],
-        filters=[_strip],
+        filters=[strip],
     )
     default_template = StringField(
-        "Default closure template", validators=[Length(max=64)], filters=[_strip]
+        "Default closure template", validators=[Length(max=64)], filters=[strip]
     )
     requires_details = BooleanField("Needs written details (for “other” reasons)")
     active = BooleanField("In use", default=True)
