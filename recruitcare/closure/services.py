@@ -393,6 +393,8 @@ def approve(
         raise ClosureError(" ".join(refused))
     config = current_app.config
     queued = []
+    # Other closures to the same people, fetched once; each new one joins them below.
+    times = closure_times(r.closure.application.candidate_id for r, _reason in reviews)
     for item, reason in reviews:
         closure = item.closure
         application = closure.application
@@ -420,11 +422,12 @@ def approve(
             html_body=item.html,
             reply_to=owner.email,
             sender_name=f"{owner.name}, {config['COMPANY_NAME']}",
-            send_after=send_after_for(application, now),
+            send_after=send_after_for(application, now, times.get(candidate.id, [])),
             now=now,
             application=application,
         )
         closure.outbox_message = message
+        times.setdefault(candidate.id, []).append((application.id, message.send_after))
         db.session.flush()
         audit.record("closure.approved", closure, actor=actor, now=now, outbox_message=message.id)
         if item.blocking:
@@ -440,8 +443,35 @@ def approve(
     return queued
 
 
-def send_after_for(application: Application, now: datetime) -> datetime:
-    """After the cool-off, and never on the same day as another closure to this person."""
+def closure_times(candidate_ids: Iterable[int]) -> dict[int, list[tuple[int, datetime]]]:
+    """Per person, the (application, send or delivery time) of closures still going or gone,
+    in one query for a whole batch."""
+    rows = db.session.execute(
+        select(
+            Application.candidate_id,
+            Application.id,
+            func.coalesce(OutboxMessage.delivered_at, OutboxMessage.next_attempt_at),
+        )
+        .join(Application, Application.id == OutboxMessage.application_id)
+        .where(
+            Application.candidate_id.in_(set(candidate_ids)),
+            OutboxMessage.purpose == PURPOSE,
+            OutboxMessage.status.not_in([DeliveryStatus.CANCELLED, DeliveryStatus.FAILED]),
+        )
+    )
+    times: dict[int, list[tuple[int, datetime]]] = {}
+    for candidate_id, application_id, when in rows:
+        times.setdefault(candidate_id, []).append((application_id, when))
+    return times
+
+
+def send_after_for(
+    application: Application, now: datetime, times: list[tuple[int, datetime]]
+) -> datetime:
+    """After the cool-off, and never on the same day as another closure to this person.
+
+    ``times`` are this person's other closures (from ``closure_times``).
+    """
     config = current_app.config
     holidays = promise_policy(config).holidays
     zone = application.candidate.timezone
@@ -452,17 +482,7 @@ def send_after_for(application: Application, now: datetime) -> datetime:
         hour=config["CLOSURE_SEND_HOUR"],
         cool_off=config["CLOSURE_COOL_OFF"],
     )
-    others = db.session.scalars(
-        select(OutboxMessage)
-        .join(Application, Application.id == OutboxMessage.application_id)
-        .where(
-            Application.candidate_id == application.candidate_id,
-            Application.id != application.id,
-            OutboxMessage.purpose == PURPOSE,
-            OutboxMessage.status.not_in([DeliveryStatus.CANCELLED, DeliveryStatus.FAILED]),
-        )
-    ).all()
-    taken = [o.delivered_at or o.next_attempt_at for o in others]
+    taken = [t for application_id, t in times if application_id != application.id]
     for _ in range(len(taken) + 1):
         if not any(wording.same_day(when, t, zone) for t in taken):
             break
