@@ -108,6 +108,18 @@ COMPANY_NAME = "Northwind"
 CLOSURE_COOL_OFF = "next_business_morning"
 CLOSURE_SEND_HOUR = 9
 
+# ---- Candidate portal --------------------------------------------------------------------------
+# A candidate's private link works while the application is open and this many days after it
+# closed; then the same "link not valid" page as for a wrong link.
+PORTAL_LINK_DAYS = 180
+# Every portal page and action, per address (Flask-Limiter syntax).
+PORTAL_RATE_LIMIT = "60 per minute;600 per hour"
+# Asking for a fresh link by email: per address, and at most one email per person this often.
+PORTAL_NEW_LINK_RATE_LIMIT = "5 per hour"
+PORTAL_NEW_LINK_MINUTES = 15
+# Business days within which a recruiter answers a call request, a question or a withdrawal.
+REQUEST_RESPONSE_DAYS = 2
+
 # Rows per page on long lists.
 PAGE_SIZE = 50
 
