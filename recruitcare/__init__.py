@@ -34,7 +34,17 @@ def create_app(test_config=None, instance_path=None) -> Flask:
     limiter.init_app(app)
     passwords.init_app(app)
 
-    from recruitcare import admin, auth, candidates, closure, feedback, home, pipeline
+    from recruitcare import (
+        admin,
+        auth,
+        candidate_requests,
+        candidates,
+        closure,
+        feedback,
+        home,
+        pipeline,
+        portal,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
@@ -43,9 +53,12 @@ def create_app(test_config=None, instance_path=None) -> Flask:
     app.register_blueprint(closure.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(candidates.bp)
+    app.register_blueprint(portal.bp)
+    app.register_blueprint(candidate_requests.bp)
 
-    from recruitcare import cli, errors, templating
+    from recruitcare import cli, errors, logs, templating
 
+    logs.register(app)
     errors.register(app)
     templating.register(app)
     cli.register(app)

@@ -41,6 +41,8 @@ NAV = (
     ("home.index", "Home", (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)),
     ("feedback.my_interviews", "My interviews", (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)),
     ("pipeline.new_requisition", "New requisition", (Role.ADMIN, Role.RECRUITER)),
+    ("requests.index", "Requests", (Role.ADMIN, Role.RECRUITER)),
+    ("requests.talent_pool", "Talent pool", (Role.ADMIN, Role.RECRUITER)),
     ("closure.templates", "Templates", (Role.ADMIN, Role.RECRUITER)),
     ("closure.not_delivered", "Not delivered", (Role.ADMIN, Role.RECRUITER)),
     ("closure.sent_mail", "Sent mail", (Role.ADMIN, Role.RECRUITER)),

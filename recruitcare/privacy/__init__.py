@@ -1,0 +1,1 @@
+"""Privacy: anonymising a person on request or when retention ends, keeping only counts."""
