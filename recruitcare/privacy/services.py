@@ -1,11 +1,14 @@
 """Anonymising people: names, addresses and free text go; statuses, dates and numbers stay,
 so every count and chart still adds up. Flushes; the caller commits."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, func, select, update
 
 from recruitcare import audit
+from recruitcare.domain import retention as rules
+from recruitcare.domain.retention import DAYS_PER_MONTH
 from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.extensions import db
 from recruitcare.models import (
@@ -153,3 +156,65 @@ class _Ref:
 
     def __init__(self, table: str, id_: int):
         self.__tablename__, self.id = table, id_
+
+
+# ---- retention -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expired:
+    """A person whose data the retention policy says to remove now."""
+
+    candidate_id: int
+    name: str
+    applications: int
+    last_closed_at: datetime
+
+
+def expired_candidates(*, now: datetime, months: int) -> list[Expired]:
+    """Everyone past retention, in two queries whatever their number.
+
+    Candidates with an open application or a valid consent are kept.
+    """
+    rows = db.session.execute(
+        select(
+            Candidate.id,
+            Candidate.name,
+            func.count(Application.id),
+            func.max(Application.closed_at),
+            func.sum(case((Application.closed_at.is_(None), 1), else_=0)),
+        )
+        .join(Application, Application.candidate_id == Candidate.id)
+        .where(Candidate.anonymised_at.is_(None))
+        .group_by(Candidate.id, Candidate.name)
+        .having(func.sum(case((Application.closed_at.is_(None), 1), else_=0)) == 0)
+        .having(func.max(Application.closed_at) <= now - timedelta(days=DAYS_PER_MONTH * months))
+    ).all()
+    consents: dict[int, list[datetime]] = {}
+    for candidate_id, expires_at in db.session.execute(
+        select(PoolConsent.candidate_id, PoolConsent.expires_at).where(
+            PoolConsent.withdrawn_at.is_(None), PoolConsent.expires_at > now
+        )
+    ):
+        consents.setdefault(candidate_id, []).append(expires_at)
+    expired = []
+    for candidate_id, name, count, last_closed, _open in rows:
+        if rules.is_expired(
+            now=now,
+            closed_at=[last_closed],
+            consent_expires_at=consents.get(candidate_id, []),
+            months=months,
+        ):
+            expired.append(Expired(candidate_id, name, count, last_closed))
+    return sorted(expired, key=lambda e: e.last_closed_at)
+
+
+def apply_retention(*, now: datetime, months: int, batch: int = 500) -> int:
+    """Anonymise everyone past retention; one audit event per person. Returns the count."""
+    ids = [e.candidate_id for e in expired_candidates(now=now, months=months)]
+    done = 0
+    for start in range(0, len(ids), batch):
+        done += anonymise_candidates(
+            ids[start : start + batch], actor=None, now=now, why="retention"
+        )
+    return done
