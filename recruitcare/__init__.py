@@ -56,9 +56,10 @@ def create_app(test_config=None, instance_path=None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(candidate_requests.bp)
 
-    from recruitcare import cli, errors, logs, templating
+    from recruitcare import cli, errors, logs, security, templating
 
     logs.register(app)
+    security.register(app)
     errors.register(app)
     templating.register(app)
     cli.register(app)

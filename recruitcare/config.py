@@ -120,6 +120,21 @@ PORTAL_NEW_LINK_MINUTES = 15
 # Business days within which a recruiter answers a call request, a question or a withdrawal.
 REQUEST_RESPONSE_DAYS = 2
 
+# ---- Privacy -------------------------------------------------------------------------------------
+# Months after a person's last application closed before the sweep anonymises them, unless they
+# gave a consent to be considered that is still valid (flask retention report shows who).
+RETENTION_MONTHS = 24
+
+# ---- Production --------------------------------------------------------------------------------
+# One JSON line per request (method, redacted path, status, duration, query count) on stderr.
+# None means on in production, off in development (the development server logs requests).
+LOG_REQUESTS = None
+# How many app server processes serve the site in total, over all machines. With more than
+# one, rate limits need shared storage (RATELIMIT_STORAGE_URI); flask check-deploy says so.
+WEB_PROCESSES = 1
+# Links Flask builds outside a request use this scheme; production is served over HTTPS.
+PREFERRED_URL_SCHEME = "http"
+
 # Rows per page on long lists.
 PAGE_SIZE = 50
 
