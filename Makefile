@@ -28,6 +28,11 @@ run: $(VENV)/.installed
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Production settings on this machine: gunicorn (several workers) on PostgreSQL, plus the
+# outbox worker. Starts a throwaway PostgreSQL unless RECRUITCARE_SQLALCHEMY_DATABASE_URI is set.
+serve: $(VENV)/.installed
+	$(PY) scripts/serve.py
+
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
