@@ -202,3 +202,63 @@ class ClosureStatus(StrEnum):
         return {"draft": "warn", "held": "warn", "scheduled": "info", "cancelled": "muted"}[
             self.value
         ]
+
+
+class PromiseEventKind(StrEnum):
+    """How one promised decision date ended: a decision in time, an interim update, or neither."""
+
+    KEPT = "kept"
+    EXTENDED = "extended"
+    BROKEN = "broken"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def tone(self) -> str:
+        return {"kept": "ok", "extended": "warn", "broken": "danger"}[self.value]
+
+
+class InterimPolicy(StrEnum):
+    """What the sweep does when a requisition's promise lapses with no decision."""
+
+    AUTO = "auto"
+    APPROVE = "approve"
+
+    @property
+    def label(self) -> str:
+        return {
+            "auto": "Send the interim update automatically",
+            "approve": "Queue it for the recruiter's approval",
+        }[self.value]
+
+
+class StatusUpdatePolicy(StrEnum):
+    """What happens when a candidate advances or is put on hold."""
+
+    SEND = "send"
+    PROPOSE = "propose"
+
+    @property
+    def label(self) -> str:
+        return {
+            "send": "Send the candidate a status update",
+            "propose": "Propose it to the recruiter first",
+        }[self.value]
+
+
+class CandidateUpdateStatus(StrEnum):
+    """A status or interim update waiting for a recruiter's approval."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def tone(self) -> str:
+        return {"pending": "warn", "sent": "ok", "dismissed": "muted"}[self.value]
