@@ -3,6 +3,7 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,12 +15,36 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
 from recruitcare.domain.portal import CONSENT_MONTHS, NOTE_MAX, QUESTION_MAX, CallMedium
 from recruitcare.formutil import choices, strip
 
 _ZONES = sorted(available_timezones())
+_ZONE_SET = frozenset(_ZONES)
+
+
+class ZoneSelect:
+    """A select of every IANA time zone. WTForms would escape ~600 options on every page
+    view; the options are rendered once and only the chosen one is marked per request."""
+
+    _options: Markup | None = None
+
+    def __call__(self, field, **kwargs):
+        if ZoneSelect._options is None:
+            ZoneSelect._options = Markup("").join(
+                Markup('<option value="{0}">{0}</option>').format(zone) for zone in _ZONES
+            )
+        kwargs.setdefault("id", field.id)
+        options = str(ZoneSelect._options)
+        if field.data in available_zones():
+            chosen = f'<option value="{field.data}">'
+            options = options.replace(chosen, f'<option value="{field.data}" selected>', 1)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
+def available_zones() -> frozenset[str]:
+    return _ZONE_SET
 
 
 class CheckboxesField(SelectMultipleField):
@@ -37,7 +62,9 @@ class CallForm(FlaskForm):
         description="A few days and times that suit you, for example “Tuesday or Thursday "
         "after 2 pm”.",
     )
-    timezone = SelectField("Your time zone", choices=choices((z, z) for z in _ZONES))
+    timezone = SelectField(
+        "Your time zone", choices=choices((z, z) for z in _ZONES), widget=ZoneSelect()
+    )
     medium = RadioField(
         "How would you like to talk?",
         choices=choices((m.value, m.label) for m in CallMedium),
