@@ -21,12 +21,14 @@ def register(app: Flask) -> None:
     from recruitcare.candidates.cli import candidates_cli
     from recruitcare.feedback.cli import feedback_cli
     from recruitcare.outbox.cli import outbox_cli
+    from recruitcare.sweep.cli import sweep_command
 
     for group in (users_cli, demo_cli, reasons_cli):
         app.cli.add_command(group)
     app.cli.add_command(candidates_cli)
     app.cli.add_command(feedback_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(sweep_command)
 
 
 def fail(message: str) -> None:

@@ -120,6 +120,29 @@ PORTAL_NEW_LINK_MINUTES = 15
 # Business days within which a recruiter answers a call request, a question or a withdrawal.
 REQUEST_RESPONSE_DAYS = 2
 
+# ---- The sweep (flask sweep, run every few minutes) -------------------------------------------
+# Interviewers are reminded of a scorecard still missing this many business days after the
+# interview (in one digest a day), for interviews up to SCORECARD_REMINDER_WINDOW_DAYS old.
+SCORECARD_REMINDER_DAYS = 2
+SCORECARD_REMINDER_WINDOW_DAYS = 30
+# Digests (scorecard reminders, escalations) go out on business days from this local hour.
+DIGEST_HOUR = 8
+# A lapsed promise is moved by an interim update at most this many times; then the application
+# goes on the recruiter's "must decide" list instead.
+MAX_PROMISE_EXTENSIONS = 2
+# Business days from the interim update to the candidate's new promised date.
+INTERIM_EXTENSION_DAYS = 5
+# A status update (advanced, on hold) waits this many minutes, so an outcome recorded by
+# mistake can be undone before the candidate hears of it.
+STATUS_UPDATE_DELAY_MINUTES = 30
+# The jurisdiction whose duty to inform interviewed candidates applies: "ontario", or None.
+DUTY_TO_INFORM_POLICY = "ontario"
+# Employees on the day a job is posted; duty-to-inform rules exempt small employers. None means
+# unknown, and the duty is then assumed to apply.
+EMPLOYER_HEADCOUNT = None
+# A duty to inform shows in the escalation digest this many calendar days before its deadline.
+DUTY_TO_INFORM_WARNING_DAYS = 7
+
 # ---- Privacy -------------------------------------------------------------------------------------
 # Months after a person's last application closed before the sweep anonymises them, unless they
 # gave a consent to be considered that is still valid (flask retention report shows who).

@@ -83,6 +83,26 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "You can see where your application stands at {feedback_link}." + _SIGN_OFF,
     ),
     DefaultTemplate(
+        "status_advanced",
+        "Status update: moving forward",
+        "A candidate who advanced to the next stage; sent when the outcome is recorded.",
+        "{requisition_title}: your application is moving forward",
+        "Dear {candidate_first_name},\n\nGood news on your application for "
+        "{requisition_title}: it has moved on to the next step, {stage}. We will be in touch "
+        "about what happens next, and you will hear from us by {decision_date}.\n\n"
+        "You can see where your application stands at {feedback_link}." + _SIGN_OFF,
+    ),
+    DefaultTemplate(
+        "status_on_hold",
+        "Status update: on hold",
+        "A candidate whose application was put on hold; sent when the outcome is recorded.",
+        "{requisition_title}: an update on your application",
+        "Dear {candidate_first_name},\n\nWe want you to know where your application for "
+        "{requisition_title} stands: we have paused it for now, and no decision has been "
+        "made. You will hear from us by {decision_date}.\n\n"
+        "You can see where your application stands at {feedback_link}." + _SIGN_OFF,
+    ),
+    DefaultTemplate(
         "stay_in_touch",
         "Stay in touch",
         "A candidate who asked to be considered for other roles.",

@@ -6,9 +6,16 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from recruitcare.access import requisition_filter, visible_requisitions
-from recruitcare.domain.enums import OPEN_APPLICATION_STATUSES
+from recruitcare.domain.enums import OPEN_APPLICATION_STATUSES, CandidateUpdateStatus
 from recruitcare.extensions import db
-from recruitcare.models import Application, Interview, Requisition, User, interview_interviewers
+from recruitcare.models import (
+    Application,
+    CandidateUpdate,
+    Interview,
+    Requisition,
+    User,
+    interview_interviewers,
+)
 
 
 def requisition_summaries(user: User, now: datetime) -> list[tuple[Requisition, int, int, int]]:
@@ -47,3 +54,62 @@ def my_interviews(user: User, now: datetime, limit: int = 20) -> list[Interview]
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def must_decide(user: User, limit: int = 50) -> tuple[list[Application], int]:
+    """Open applications whose promise lapsed past its last extension, longest waiting first,
+    within the person's visible requisitions: the first ``limit`` and how many there are.
+    Two queries whatever the number of applications."""
+    where = (
+        Application.must_decide_since.is_not(None),
+        Application.status.in_(OPEN_APPLICATION_STATUSES),
+        requisition_filter(user),
+    )
+    rows = db.session.scalars(
+        select(Application)
+        .join(Application.requisition)
+        .where(*where)
+        .options(
+            joinedload(Application.candidate),
+            joinedload(Application.stage),
+            joinedload(Application.requisition),
+        )
+        .order_by(Application.must_decide_since, Application.id)
+        .limit(limit)
+    ).all()
+    total = db.session.scalar(
+        select(func.count()).select_from(Application).join(Application.requisition).where(*where)
+    )
+    return list(rows), total
+
+
+def pending_updates(user: User, limit: int = 50) -> list[CandidateUpdate]:
+    """Status and interim updates waiting for a recruiter's approval, oldest first."""
+    return list(
+        db.session.scalars(
+            select(CandidateUpdate)
+            .join(CandidateUpdate.application)
+            .join(Application.requisition)
+            .where(
+                CandidateUpdate.status == CandidateUpdateStatus.PENDING,
+                requisition_filter(user),
+            )
+            .options(
+                joinedload(CandidateUpdate.application).joinedload(Application.candidate),
+                joinedload(CandidateUpdate.application).joinedload(Application.stage),
+                joinedload(CandidateUpdate.application).joinedload(Application.requisition),
+            )
+            .order_by(CandidateUpdate.created_at, CandidateUpdate.id)
+            .limit(limit)
+        )
+    )
+
+
+def get_update_or_404(user: User, update_id: int) -> CandidateUpdate:
+    """A pending update, loaded only through the person's visible requisitions."""
+    return db.first_or_404(
+        select(CandidateUpdate)
+        .join(CandidateUpdate.application)
+        .join(Application.requisition)
+        .where(CandidateUpdate.id == update_id, requisition_filter(user))
+    )

@@ -24,6 +24,12 @@ from recruitcare.models.messages import ClosureMessage, MessageTemplate
 from recruitcare.models.outbox import OutboxMessage
 from recruitcare.models.portal import CandidateLink
 from recruitcare.models.users import User
+from recruitcare.models.waiting import (
+    CandidateUpdate,
+    DigestSent,
+    DutyToInformRecord,
+    PromiseEvent,
+)
 
 __all__ = [
     "Application",
@@ -32,11 +38,15 @@ __all__ = [
     "FeedbackVersion",
     "Candidate",
     "CandidateLink",
+    "CandidateUpdate",
     "ClosureMessage",
     "Criterion",
+    "DigestSent",
+    "DutyToInformRecord",
     "Interview",
     "MessageTemplate",
     "OutboxMessage",
+    "PromiseEvent",
     "Reason",
     "Requisition",
     "Scorecard",

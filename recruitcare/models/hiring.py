@@ -18,8 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from recruitcare.domain.enums import (
     ApplicationStatus,
     Decision,
+    InterimPolicy,
     OutcomeStatus,
     RequisitionStatus,
+    StatusUpdatePolicy,
 )
 from recruitcare.extensions import db
 from recruitcare.models.types import EnumText, UTCDateTime
@@ -56,6 +58,16 @@ class Requisition(db.Model):
     )
     # Duty-to-inform rules (for example Ontario's) apply to publicly advertised jobs.
     publicly_advertised: Mapped[bool] = mapped_column(default=True)
+    # When a promise lapses undecided, the sweep sends an interim update ("auto") or queues it
+    # for the recruiter's approval ("approve").
+    interim_policy: Mapped[InterimPolicy] = mapped_column(
+        EnumText(InterimPolicy, 20), default=InterimPolicy.AUTO
+    )
+    # Advancing or holding a candidate sends them a status update ("send") or proposes one to
+    # the recruiter ("propose").
+    status_update_policy: Mapped[StatusUpdatePolicy] = mapped_column(
+        EnumText(StatusUpdatePolicy, 20), default=StatusUpdatePolicy.SEND
+    )
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -151,6 +163,9 @@ class Application(db.Model):
     decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # How many times the promise was moved with an interim update.
     promise_extensions: Mapped[int] = mapped_column(default=0)
+    # Set by the sweep when the promise lapsed after its last allowed extension: the
+    # application heads the recruiter's "must decide" list until a decision is recorded.
+    must_decide_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

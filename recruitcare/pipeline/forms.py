@@ -15,7 +15,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from recruitcare.domain.enums import Decision, RequisitionStatus
+from recruitcare.domain.enums import (
+    Decision,
+    InterimPolicy,
+    RequisitionStatus,
+    StatusUpdatePolicy,
+)
 from recruitcare.formutil import choices, strip
 
 
@@ -44,6 +49,18 @@ class RequisitionForm(FlaskForm):
         default=RequisitionStatus.OPEN.value,
     )
     publicly_advertised = BooleanField("Publicly advertised", default=True)
+    status_update_policy = SelectField(
+        "When a candidate advances or is put on hold",
+        choices=choices((p.value, p.label) for p in StatusUpdatePolicy),
+        default=StatusUpdatePolicy.SEND.value,
+        description="The update tells them their new promised decision date.",
+    )
+    interim_policy = SelectField(
+        "When a promised decision date passes with no decision",
+        choices=choices((p.value, p.label) for p in InterimPolicy),
+        default=InterimPolicy.AUTO.value,
+        description="An interim update says we have not decided yet and gives a new date.",
+    )
     promise_days = IntegerField(
         "Response promise for every stage (business days)",
         default=7,

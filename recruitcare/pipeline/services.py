@@ -1,17 +1,22 @@
 """Operations on requisitions and applications. They flush; the caller commits."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, exists, func, select
 
 from recruitcare import audit
 from recruitcare.domain.deadlines import PromisePolicy
 from recruitcare.domain.enums import (
+    OPEN_APPLICATION_STATUSES,
     ApplicationStatus,
     Decision,
+    DeliveryStatus,
+    InterimPolicy,
     OutcomeStatus,
     RequisitionStatus,
+    StatusUpdatePolicy,
 )
 from recruitcare.domain.pipeline import (
     DEFAULT_STAGES,
@@ -25,6 +30,7 @@ from recruitcare.models import (
     Candidate,
     Criterion,
     Interview,
+    OutboxMessage,
     Reason,
     Requisition,
     Stage,
@@ -35,6 +41,10 @@ from recruitcare.models import (
 
 class PipelineError(ValueError):
     """A pipeline request that cannot be done; the message is safe to show."""
+
+
+# Finished applications that are owed a closure message.
+CLOSURE_OWED = (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN)
 
 
 def create_requisition(
@@ -91,6 +101,75 @@ def set_requisition_status(
     requisition.status = status
     closing = status in (RequisitionStatus.FILLED, RequisitionStatus.CANCELLED)
     requisition.closed_at = now if closing else None
+
+
+CLOSING_STATUSES = {RequisitionStatus.FILLED: "fill", RequisitionStatus.CANCELLED: "cancel"}
+
+
+@dataclass(frozen=True)
+class CloseOutRemaining:
+    """Applications that stop a requisition from closing."""
+
+    # Still open: no final outcome yet.
+    undecided: int
+    # Rejected or withdrawn, but their closure message has not been delivered.
+    undelivered: int
+
+    @property
+    def total(self) -> int:
+        return self.undecided + self.undelivered
+
+    def explain(self) -> str:
+        parts = []
+        if self.undecided:
+            n = self.undecided
+            parts.append(f"{n} candidate{'s' if n != 1 else ''} still without a final outcome")
+        if self.undelivered:
+            n = self.undelivered
+            parts.append(f"{n} closure message{'s' if n != 1 else ''} not delivered yet")
+        return " and ".join(parts)
+
+
+class CloseOutNeeded(PipelineError):
+    """The requisition cannot close while candidates are still waiting to hear."""
+
+    def __init__(self, remaining: CloseOutRemaining, mode: str):
+        super().__init__(
+            f"This requisition cannot be closed yet: {remaining.explain()}. "
+            "Close out the remaining candidates first."
+        )
+        self.remaining = remaining
+        self.mode = mode
+
+
+def closeout_remaining(requisition_id: int) -> CloseOutRemaining:
+    """Who still waits: open applications, and finished ones whose closure was not delivered
+    (anonymised people excepted: there is nobody left to write to). One query."""
+    delivered = exists().where(
+        OutboxMessage.application_id == Application.id,
+        OutboxMessage.purpose == "closure",
+        OutboxMessage.status == DeliveryStatus.DELIVERED,
+    )
+    is_open = Application.status.in_(OPEN_APPLICATION_STATUSES)
+    owed = and_(Application.status.in_(CLOSURE_OWED), ~delivered)
+    undecided, undelivered = db.session.execute(
+        select(func.count(case((is_open, 1))), func.count(case((owed, 1))))
+        .select_from(Application)
+        .join(Application.candidate)
+        .where(Application.requisition_id == requisition_id, Candidate.anonymised_at.is_(None))
+    ).one()
+    return CloseOutRemaining(undecided, undelivered)
+
+
+def check_can_close(requisition: Requisition, status: RequisitionStatus) -> None:
+    """A requisition is marked filled or cancelled only when every candidate has a final
+    outcome and a delivered closure; otherwise raises CloseOutNeeded."""
+    mode = CLOSING_STATUSES.get(status)
+    if mode is None or requisition.status is status or requisition.id is None:
+        return
+    remaining = closeout_remaining(requisition.id)
+    if remaining.total:
+        raise CloseOutNeeded(remaining, mode)
 
 
 def find_or_create_candidate(
@@ -184,6 +263,7 @@ def _snapshot(application: Application) -> dict:
         "last_contact_at": iso(application.last_contact_at),
         "closed_at": iso(application.closed_at),
         "promise_extensions": application.promise_extensions,
+        "must_decide_since": iso(application.must_decide_since),
     }
 
 
@@ -218,10 +298,13 @@ def record_outcome(
         previous=_snapshot(application),
     )
     new_stage = stages[move.stage_index]
+    previous_due_at = application.decision_due_at if application.status.is_open else None
+    was_must_decide = application.must_decide_since is not None
     application.status = move.status
     application.stage = new_stage
     application.last_contact_at = now  # every decision owes the candidate a message
     application.promise_extensions = 0
+    application.must_decide_since = None
     if move.closed:
         application.decision_due_at = None
         application.closed_at = now
@@ -229,6 +312,17 @@ def record_outcome(
         application.decision_due_at = policy.due_at(now, new_stage.promise_days)
     db.session.add(outcome)
     db.session.flush()
+    # The candidate hears about it, and the promise it answered is counted as kept or broken.
+    from recruitcare.sweep.updates import after_outcome
+
+    after_outcome(
+        application,
+        outcome,
+        previous_due_at=previous_due_at,
+        was_must_decide=was_must_decide,
+        actor=actor,
+        now=now,
+    )
     audit.record(
         "outcome.recorded",
         application,
@@ -263,18 +357,20 @@ def undo_outcome(
     before = outcome.previous
     application.status = ApplicationStatus(before["status"])
     application.stage = db.session.get(Stage, before["stage_id"]) if before["stage_id"] else None
-    for field in ("decision_due_at", "last_contact_at", "closed_at"):
-        value = before[field]
+    for field in ("decision_due_at", "last_contact_at", "closed_at", "must_decide_since"):
+        value = before.get(field)
         setattr(application, field, datetime.fromisoformat(value) if value else None)
     application.promise_extensions = before["promise_extensions"]
     outcome.status = OutcomeStatus.UNDONE
     outcome.undone_by_id = actor.id
     outcome.undone_at = now
     db.session.flush()
-    # A closure scheduled for the undone decision must not go out.
+    # A closure or status update scheduled for the undone decision must not go out.
     from recruitcare.closure.services import cancel_for_status_change
+    from recruitcare.sweep.updates import after_undo
 
     cancel_for_status_change(application, actor=actor, now=now)
+    after_undo(application, outcome, now=now)
     audit.record(
         "outcome.undone",
         application,
@@ -323,7 +419,16 @@ def update_requisition(
     members: Iterable[User],
     publicly_advertised: bool,
     status: RequisitionStatus,
+    interim_policy: InterimPolicy | None = None,
+    status_update_policy: StatusUpdatePolicy | None = None,
 ) -> None:
+    """Raises CloseOutNeeded, changing nothing, when the new status would close the
+    requisition with candidates still waiting."""
+    check_can_close(requisition, status)
+    if interim_policy is not None:
+        requisition.interim_policy = interim_policy
+    if status_update_policy is not None:
+        requisition.status_update_policy = status_update_policy
     requisition.title = title.strip()
     requisition.team = team.strip()
     requisition.location = location.strip()

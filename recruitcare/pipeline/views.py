@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from recruitcare import policies
 from recruitcare.access import (
     get_application_or_404,
     get_outcome_or_404,
@@ -17,8 +18,16 @@ from recruitcare.access import (
 )
 from recruitcare.clock import utcnow
 from recruitcare.closure.services import closure_summary
-from recruitcare.domain.enums import ApplicationStatus, Decision, RequisitionStatus, Role
+from recruitcare.domain.enums import (
+    ApplicationStatus,
+    Decision,
+    InterimPolicy,
+    RequisitionStatus,
+    Role,
+    StatusUpdatePolicy,
+)
 from recruitcare.domain.pipeline import can_undo
+from recruitcare.domain.sweep import duty_state
 from recruitcare.extensions import db
 from recruitcare.feedback import services as feedback_services
 from recruitcare.formutil import choices
@@ -35,6 +44,7 @@ from recruitcare.pipeline.forms import (
     StageForm,
 )
 from recruitcare.policies import promise_policy
+from recruitcare.sweep import services as sweep
 
 bp = Blueprint("pipeline", __name__)
 bp.before_request(require_login)
@@ -43,6 +53,18 @@ manage = role_required(Role.ADMIN, Role.RECRUITER)
 
 def _policy():
     return promise_policy(current_app.config)
+
+
+def _duty_warning() -> int:
+    return current_app.config["DUTY_TO_INFORM_WARNING_DAYS"]
+
+
+# How a recruiter may have told a candidate outside RecruitCare's own messages.
+INFORM_WAYS = (
+    ("phone", "By phone"),
+    ("in_person", "In person"),
+    ("other_email", "By email outside RecruitCare"),
+)
 
 
 # ---- requisitions -------------------------------------------------------------------------
@@ -83,6 +105,8 @@ def new_requisition():
             promise_days=form.promise_days.data or current_app.config["DEFAULT_PROMISE_DAYS"],
         )
         requisition.publicly_advertised = form.publicly_advertised.data
+        requisition.status_update_policy = StatusUpdatePolicy(form.status_update_policy.data)
+        requisition.interim_policy = InterimPolicy(form.interim_policy.data)
         services.set_requisition_status(
             requisition, RequisitionStatus(form.status.data), actor=current_user, now=now
         )
@@ -103,7 +127,18 @@ def edit_requisition(requisition_id: int):
         form.owner.data = requisition.owner_id
         form.members.data = [m.id for m in requisition.members]
         form.status.data = requisition.status.value
+        form.status_update_policy.data = requisition.status_update_policy.value
+        form.interim_policy.data = requisition.interim_policy.value
     if form.validate_on_submit():
+        status = RequisitionStatus(form.status.data)
+        try:
+            services.check_can_close(requisition, status)
+        except services.CloseOutNeeded as blocked:
+            # Everything else is saved; the status waits for the close-out.
+            closeout = (blocked.mode, blocked.remaining)
+            status = requisition.status
+        else:
+            closeout = None
         services.update_requisition(
             requisition,
             actor=current_user,
@@ -115,9 +150,20 @@ def edit_requisition(requisition_id: int):
             owner=db.session.get(User, form.owner.data),
             members=_users(form.members.data),
             publicly_advertised=form.publicly_advertised.data,
-            status=RequisitionStatus(form.status.data),
+            status=status,
+            interim_policy=InterimPolicy(form.interim_policy.data),
+            status_update_policy=StatusUpdatePolicy(form.status_update_policy.data),
         )
         db.session.commit()
+        if closeout is not None:
+            mode, remaining = closeout
+            flash(
+                f"Your other changes are saved, but the requisition stays "
+                f"{requisition.status.label.lower()}: {remaining.explain()}. "
+                "Close out the remaining candidates here first.",
+                "warning",
+            )
+            return redirect(url_for("closure.closeout", requisition_id=requisition.id, mode=mode))
         flash("Requisition saved.", "success")
         return redirect(url_for("pipeline.board", requisition_id=requisition.id))
     return render_template("pipeline/edit_requisition.html", form=form, requisition=requisition)
@@ -407,8 +453,17 @@ def _application_page(application: Application, *, interview_form=None, outcome_
     _reason_choices(outcome_form)
     now, policy = utcnow(), _policy()
     latest = queries.latest_confirmed(application)
+    duty_policy = policies.duty_policy(current_app.config)
+    duties = [
+        (record, duty_state(record.due_at, record.informed_at, now, warning_days=_duty_warning()))
+        for record in sweep.duty_records(application.id)
+    ]
     return render_template(
         "pipeline/application.html",
+        duties=duties,
+        duty_policy=duty_policy,
+        untold_duty=duty_policy is not None and any(r.informed_at is None for r, _ in duties),
+        inform_ways=INFORM_WAYS,
         application=application,
         card=queries.card_for(application, now, policy),
         timeline=queries.application_timeline(application),
@@ -518,3 +573,22 @@ def undo_outcome(outcome_id: int):
         services.undo_outcome,
         "Outcome undone; the application is back where it was.",
     )
+
+
+@bp.post("/applications/<int:application_id>/informed")
+@manage
+def record_informed(application_id: int):
+    """The recruiter told an interviewed candidate outside RecruitCare whether a decision has
+    been made: the duty to inform is met, and the record says when and how."""
+    application = _load_application(application_id)
+    how = request.form.get("how", "")
+    policy = policies.duty_policy(current_app.config)
+    if ConfirmForm().validate() and policy is not None and how in dict(INFORM_WAYS):
+        count = sweep.record_informed(
+            application, how=how, actor=current_user, now=utcnow(), policy=policy
+        )
+        db.session.commit()
+        flash("Recorded." if count else "Nothing was waiting to be recorded.", "success")
+    else:
+        flash("Choose how you told the candidate.", "error")
+    return redirect(url_for("pipeline.application", application_id=application.id))
