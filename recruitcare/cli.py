@@ -19,8 +19,10 @@ reasons_cli = AppGroup("reasons", help="The rejection and withdrawal reason taxo
 
 def register(app: Flask) -> None:
     from recruitcare.candidates.cli import candidates_cli
+    from recruitcare.deploycheck import check_deploy_command
     from recruitcare.feedback.cli import feedback_cli
     from recruitcare.outbox.cli import outbox_cli
+    from recruitcare.privacy.cli import retention_cli
     from recruitcare.sweep.cli import sweep_command
 
     for group in (users_cli, demo_cli, reasons_cli):
@@ -29,6 +31,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(feedback_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(sweep_command)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(check_deploy_command)
 
 
 def fail(message: str) -> None:

@@ -612,16 +612,28 @@ def count_due_messages(now: datetime, settings: SweepSettings) -> StepResult:
     return StepResult("scheduled messages", {"due for the outbox worker": due})
 
 
+# ---- 4b. data retention ------------------------------------------------------------------------
+
+
+def apply_retention(now: datetime, settings: SweepSettings) -> StepResult:
+    """Anonymise people whose data is past RETENTION_MONTHS (unless a consent is valid).
+
+    Anonymising blanks names, addresses and free text but keeps every row, so duty-to-inform
+    records stay until their ``kept_until`` with their dates and how the person was told.
+    """
+    from recruitcare.privacy.services import apply_retention as anonymise_expired
+
+    count = anonymise_expired(now=now, months=current_app.config["RETENTION_MONTHS"])
+    return StepResult("retention", {"people anonymised": count})
+
+
 # The steps, in order; ``flask sweep`` commits after each. The duty-to-inform records are
 # brought up to date before the escalations, which report the duties coming due.
-#
-# Data retention (anonymising candidates whose retention has expired) is step 4b: add a
-# function of (now, settings) returning a StepResult after count_due_messages. It must leave
-# DutyToInformRecord rows in place until their kept_until.
 STEPS: tuple[Step, ...] = (
     remind_interviewers,
     track_duty_to_inform,
     escalate_promises,
     send_interim_updates,
     count_due_messages,
+    apply_retention,
 )
