@@ -648,3 +648,19 @@ def test_the_schema_has_no_column_for_a_raw_token(app):
     with app.app_context():
         columns = {c["name"] for c in inspect(db.engine).get_columns("candidate_links")}
     assert "token" not in columns and "token_hash" in columns
+
+
+def test_the_recruiter_sees_requests_on_home_and_the_application(app, client, world, clock):
+    token = world["token"]
+    client.post(
+        f"/c/{token}/call",
+        data={"call-times": "Friday morning", "call-timezone": "UTC", "call-medium": "video"},
+    )
+    client.post(f"/c/{token}/note", data={"note-body": "Thanks for the interview!"})
+    staff = app.test_client()
+    login(staff, "rita@example.com")
+    home = staff.get("/").get_data(as_text=True)
+    assert "Candidates waiting for you" in home and "Feedback call" in home
+    page_ = staff.get(f"/applications/{world['application']}").get_data(as_text=True)
+    assert "Feedback call" in page_ and "Thanks for the interview!" in page_
+    assert "working link" in page_

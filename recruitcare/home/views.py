@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user
 
 from recruitcare.access import require_login, role_required
+from recruitcare.candidate_requests.services import open_request_count, open_requests
 from recruitcare.clock import utcnow
 from recruitcare.domain.enums import Role
 from recruitcare.extensions import db
@@ -21,6 +22,8 @@ from recruitcare.sweep import updates
 bp = Blueprint("home", __name__)
 bp.before_request(require_login)
 manage = role_required(Role.ADMIN, Role.RECRUITER)
+# Candidate requests on the home page, the one due first on top; the rest are on /requests.
+REQUESTS_SHOWN = 10
 
 
 @bp.get("/")
@@ -34,6 +37,11 @@ def index():
         must_decide=deciding,
         must_decide_total=deciding_total,
         updates=pending_updates(current_user) if current_user.can_manage_pipeline else [],
+        requests=open_requests(current_user, limit=REQUESTS_SHOWN)
+        if current_user.can_manage_pipeline
+        else [],
+        requests_total=open_request_count(current_user) if current_user.can_manage_pipeline else 0,
+        now=now,
     )
 
 

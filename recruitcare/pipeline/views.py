@@ -16,6 +16,7 @@ from recruitcare.access import (
     role_required,
     visible_applications,
 )
+from recruitcare.candidate_requests.services import portal_panel
 from recruitcare.clock import utcnow
 from recruitcare.closure.services import closure_summary
 from recruitcare.domain.enums import (
@@ -474,6 +475,8 @@ def _application_page(application: Application, *, interview_form=None, outcome_
         confirm=ConfirmForm(formdata=None),
         feedback=feedback_services.summary_for(application, current_user),
         closure=closure_summary(application),
+        portal=portal_panel(application, now=now),
+        portal_now=now,
     )
 
 
