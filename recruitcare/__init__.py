@@ -42,6 +42,7 @@ def create_app(test_config=None, instance_path=None) -> Flask:
         closure,
         feedback,
         home,
+        insights,
         pipeline,
         portal,
     )
@@ -55,6 +56,7 @@ def create_app(test_config=None, instance_path=None) -> Flask:
     app.register_blueprint(candidates.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(candidate_requests.bp)
+    app.register_blueprint(insights.bp)
 
     from recruitcare import cli, errors, logs, security, templating
 

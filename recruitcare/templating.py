@@ -43,6 +43,7 @@ NAV = (
     ("pipeline.new_requisition", "New requisition", (Role.ADMIN, Role.RECRUITER)),
     ("requests.index", "Requests", (Role.ADMIN, Role.RECRUITER)),
     ("requests.talent_pool", "Talent pool", (Role.ADMIN, Role.RECRUITER)),
+    ("insights.index", "Insights", (Role.ADMIN, Role.RECRUITER)),
     ("closure.templates", "Templates", (Role.ADMIN, Role.RECRUITER)),
     ("closure.not_delivered", "Not delivered", (Role.ADMIN, Role.RECRUITER)),
     ("closure.sent_mail", "Sent mail", (Role.ADMIN, Role.RECRUITER)),
