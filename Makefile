@@ -49,8 +49,9 @@ test-postgres: $(VENV)/.installed-test
 
 test: lint test-sqlite test-postgres
 
+# Every bench/bench_*.py, with a throwaway PostgreSQL for the ones served through gunicorn.
 bench: $(VENV)/.installed-test
-	$(PY) bench/run_all.py
+	$(PY) scripts/with_postgres.py $(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -4,9 +4,10 @@ the same gunicorn config in the same run:
 - a candidate's portal page (/c/<token>, with approved feedback);
 - a recruiter's requisition board with 20,000 applications.
 
-The database is RECRUITCARE_BENCH_DATABASE_URI (PostgreSQL in `make bench`, which starts
-one) or a temporary SQLite file. The load comes from keep-alive connections in threads of
-this process, so the absolute figures depend on the machine; the ratios are what to compare.
+The database is RECRUITCARE_BENCH_DATABASE_URI or RECRUITCARE_TEST_DATABASE_URI (PostgreSQL
+in `make bench`, which starts one) or a temporary SQLite file. The load comes from keep-alive
+connections in threads of this process, so the absolute figures depend on the machine; the
+ratios are what to compare.
 
     python bench/bench_served.py
 """
@@ -254,8 +255,10 @@ def _session_cookie(port: int) -> str:
 def main() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        database = os.environ.get("RECRUITCARE_BENCH_DATABASE_URI") or (
-            f"sqlite:///{tmp_path / 'bench.sqlite'}"
+        database = (
+            os.environ.get("RECRUITCARE_BENCH_DATABASE_URI")
+            or os.environ.get("RECRUITCARE_TEST_DATABASE_URI")
+            or f"sqlite:///{tmp_path / 'bench.sqlite'}"
         )
         seeded = _seed(database, tmp_path / "instance")
         (tmp_path / "hello_app.py").write_text(HELLO)
