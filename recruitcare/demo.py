@@ -1,20 +1,31 @@
 """A believable demo organisation with invented people, for trying RecruitCare out."""
 
 import random
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from recruitcare.auth.services import create_user
+from recruitcare.closure import services as closure
 from recruitcare.closure.services import seed_default_templates
 from recruitcare.domain.deadlines import PromisePolicy
-from recruitcare.domain.enums import Decision, Recommendation, RequisitionStatus, Role
-from recruitcare.domain.feedback import Item
+from recruitcare.domain.enums import (
+    ApplicationStatus,
+    Decision,
+    DeliveryStatus,
+    Recommendation,
+    RequisitionStatus,
+    Role,
+)
+from recruitcare.domain.feedback import FeedbackDraft, Item
+from recruitcare.domain.portal import CallMedium
 from recruitcare.extensions import db
 from recruitcare.feedback import services as feedback
-from recruitcare.models import Reason, User
+from recruitcare.models import Application, OutboxMessage, Reason, User
 from recruitcare.pipeline import services as pipeline
+from recruitcare.portal import services as portal
 
 DEMO_PASSWORD = "recruitcare-demo-2026"
 
@@ -250,8 +261,73 @@ def seed_demo(*, now: datetime, policy: PromisePolicy) -> list[DemoAccount] | No
             _walk(application, requisition, users, reasons, rng, applied, now, policy, status)
         if status is not RequisitionStatus.OPEN:
             pipeline.set_requisition_status(requisition, status, actor=users[owner], now=now)
+    _follow_up_rejections(random.Random(2027), now)
     db.session.flush()
     return list(ACCOUNTS)
+
+
+def _follow_up_rejections(rng: random.Random, now: datetime) -> None:
+    """What recruiters and candidates did after most rejections: approved feedback for those
+    interviewed, a closure message delivered a few days later, a helpfulness rating and the
+    odd call request. A few are left undone, as in real life; the Insights page shows both."""
+    rejected = db.session.scalars(
+        select(Application)
+        .where(Application.status == ApplicationStatus.REJECTED)
+        .order_by(Application.id)
+    ).all()
+    for application in rejected:
+        owner = application.requisition.owner
+        moment = application.closed_at + timedelta(hours=rng.randint(2, 60))
+        if moment >= now or rng.random() < 0.15:
+            continue  # still on the recruiter's list
+        if feedback.can_compose(application):
+            _approve_feedback(application, owner, rng, moment)
+        ctx = closure.Context.build([application])
+        draft = closure.draft_for(application, ctx, now=moment)
+        item = closure.review(application, draft, ctx)
+        if item.problems:
+            continue
+        (message_id,) = closure.approve([(item, "")], actor=owner, now=moment)
+        message = db.session.get(OutboxMessage, message_id)
+        delivered = message.send_after + timedelta(minutes=rng.randint(1, 20))
+        if delivered >= now:
+            continue
+        message.status = DeliveryStatus.DELIVERED
+        message.attempts = 1
+        message.first_attempt_at = message.last_attempt_at = message.delivered_at = delivered
+        if feedback.can_compose(application) and rng.random() < 0.7:
+            rated = delivered + timedelta(hours=rng.randint(3, 72))
+            if rated < now:
+                score = rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 4, 8, 6))[0]
+                portal.rate_feedback(application, rating=score, comment="", now=rated)
+                if score <= 3 and rng.random() < 0.6:
+                    portal.request_call(
+                        application,
+                        times="Weekday mornings",
+                        timezone=application.candidate.timezone,
+                        medium=CallMedium.VIDEO,
+                        phone="",
+                        now=rated,
+                    )
+
+
+def _approve_feedback(application, owner, rng, moment) -> None:
+    """Feedback written against the job's criteria, strongest first."""
+    criteria = application.requisition.criteria
+    if len(criteria) < 2:
+        return
+    ranked = rng.sample(list(criteria), len(criteria))
+    draft = FeedbackDraft(
+        strengths=[
+            Item(c.id, f"You gave a specific example of {c.name.lower()} and its result.")
+            for c in ranked[:2]
+        ],
+        growth=[Item(ranked[-1].id, f"Show {ranked[-1].name.lower()} with your own example.")],
+        next_step=rng.choice(NEXT_STEPS),
+    )
+    # Wording the checker refuses stays a draft for the recruiter.
+    with suppress(feedback.FeedbackError):
+        feedback.approve_feedback(application, draft, actor=owner, now=moment)
 
 
 EVIDENCE = {
@@ -301,7 +377,7 @@ def _walk(application, requisition, users, reasons, rng, moment, now, policy, st
             interview = pipeline.schedule_interview(
                 application,
                 stage=application.stage,
-                when=moment - timedelta(days=1),
+                when=moment - timedelta(days=1, hours=application.id * 7 % 24),
                 interviewers=requisition.members[:1] or [owner],
                 actor=owner,
                 now=moment,
