@@ -1,7 +1,10 @@
 """Writing the audit trail: every change of status, outcome, role or user."""
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import insert
 
 from recruitcare.extensions import db
 from recruitcare.models import AuditEvent, User
@@ -26,3 +29,31 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_many(
+    action: str,
+    model: type,
+    events: Iterable[tuple[int, Mapping[str, Any]]],
+    *,
+    actor: User | None,
+    now: datetime,
+) -> int:
+    """Add one audit event per ``(object id, payload)`` of ``model`` with one multi-row
+    INSERT; returns how many. For batches: the events are written, not loaded into the
+    session, so use ``record`` when the caller needs the event itself."""
+    actor_id = actor.id if actor is not None else None
+    rows = [
+        {
+            "actor_id": actor_id,
+            "action": action,
+            "object_type": model.__tablename__,
+            "object_id": object_id,
+            "payload": dict(payload),
+            "created_at": now,
+        }
+        for object_id, payload in events
+    ]
+    if rows:
+        db.session.execute(insert(AuditEvent.__table__), rows)
+    return len(rows)

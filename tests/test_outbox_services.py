@@ -2,6 +2,7 @@
 counts, and ``flask outbox`` with the development backend (no SMTP server involved)."""
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -14,7 +15,7 @@ from recruitcare.models import OutboxMessage
 from recruitcare.outbox import services as outbox
 from recruitcare.outbox.mailer import FileMailer, SendResult, mail_backend
 from recruitcare.outbox.worker import Worker, claim_due
-from tests.factories import NOW, make_application
+from tests.factories import NOW, make_application, make_candidate
 
 _serial = iter(range(1, 1_000_000))
 
@@ -77,23 +78,24 @@ def test_a_duplicate_key_is_refused(app):
         assert len(statuses()) == 1
 
 
-def test_the_unique_constraint_catches_a_duplicate_the_check_missed(app):
-    """Two transactions enqueuing at once: the database refuses the second row."""
+def test_the_unique_constraint_catches_a_duplicate_the_check_missed(app, monkeypatch):
+    """Two transactions enqueuing at once: the other one committed between our check and our
+    insert, so the check saw nothing and the database refuses our row."""
     with app.app_context():
-        first = queue(idempotency_key="closure:application:8")
-        db.session.expunge(first)
-        twin = OutboxMessage(
-            **{
-                c.key: getattr(first, c.key)
-                for c in OutboxMessage.__table__.columns
-                if c.key != "id"
-            }
-        )
-        db.session.rollback()
-        db.session.add(twin)  # pending: the check below does not see it
-        with db.session.no_autoflush, pytest.raises(outbox.DuplicateMessage):
+        queue(idempotency_key="closure:application:8")
+        db.session.commit()
+        lookup = outbox._ids_by_key
+        calls = []
+
+        def missed_once(keys):
+            calls.append(keys)
+            return {} if len(calls) == 1 else lookup(keys)
+
+        monkeypatch.setattr(outbox, "_ids_by_key", missed_once)
+        with pytest.raises(outbox.DuplicateMessage, match="closure:application:8"):
             queue(idempotency_key="closure:application:8")
         db.session.rollback()
+        assert len(statuses()) == 1
 
 
 @pytest.mark.parametrize(
@@ -116,6 +118,105 @@ def test_header_injection_is_refused_at_enqueue(app, field, value, message):
         with pytest.raises(outbox.HeaderError, match=message):
             queue(**{field: value})
         assert statuses() == []
+
+
+def new_message(**overrides) -> outbox.NewMessage:
+    n = next(_serial)
+    fields = {
+        "purpose": "closure",
+        "idempotency_key": f"batch:{n}",
+        "recipient": f"person{n}@mail.example",
+        "recipient_name": f"Person Number{n}",
+        "subject": "About your application",
+        "text_body": "Thank you for your time.",
+        "html_body": "<p>Thank you for your time.</p>",
+        "reply_to": "recruiter@company.example",
+        "sender_name": "Northwind Recruiting",
+        "send_after": NOW,
+    }
+    fields.update(overrides)
+    return outbox.NewMessage(**fields)
+
+
+@contextmanager
+def count_statements(engine):
+    """Collects every statement sent to ``engine`` while the block runs."""
+    seen = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_enqueue_many_writes_a_batch_in_a_fixed_number_of_statements(app, size):
+    with app.app_context():
+        application = make_application()
+        batch = [new_message(application=application) for _ in range(size)]
+        db.session.flush()
+        with count_statements(db.engine) as statements:
+            ids = outbox.enqueue_many(batch, now=NOW)
+        # The taken-key check, the INSERT, and the ids read back.
+        assert len(statements) == 3
+        rows = {m.id: m for m in db.session.scalars(select(OutboxMessage))}
+        assert [rows[i].idempotency_key for i in ids] == [m.idempotency_key for m in batch]
+        assert {rows[i].application_id for i in ids} == {application.id}
+        assert len({rows[i].message_id for i in ids}) == size
+        assert all(rows[i].status is DeliveryStatus.SCHEDULED for i in ids)
+        db.session.rollback()
+        assert statuses() == []  # rides the caller's transaction
+        assert outbox.enqueue_many([], now=NOW) == []
+
+
+def test_enqueue_many_checks_every_header_before_writing_anything(app):
+    with app.app_context():
+        batch = [new_message() for _ in range(4)]
+        batch[2] = new_message(idempotency_key="batch:bad", subject="Hi\r\nBcc: x@mail.example")
+        refused = pytest.raises(outbox.HeaderError, match="batch:bad: subject contains")
+        with count_statements(db.engine) as statements, refused as error:
+            outbox.enqueue_many(batch, now=NOW)
+        assert error.value.idempotency_key == "batch:bad"
+        assert statements == []
+        assert statuses() == []
+
+
+def test_enqueue_many_refuses_a_batch_with_any_key_taken_or_given_twice(app):
+    with app.app_context():
+        queue(idempotency_key="closure:1:1")
+        db.session.commit()
+        batch = [new_message(), new_message(idempotency_key="closure:1:1"), new_message()]
+        with pytest.raises(outbox.DuplicateMessage, match="'closure:1:1' exists already"):
+            outbox.enqueue_many(batch, now=NOW)
+        twice = [new_message(idempotency_key="k"), new_message(idempotency_key="k")]
+        with pytest.raises(outbox.DuplicateMessage, match="given twice"):
+            outbox.enqueue_many(twice, now=NOW)
+        assert len(statuses()) == 1
+
+
+def test_enqueue_many_gives_a_new_application_its_id_first(app):
+    with app.app_context():
+        from recruitcare.models import Application
+
+        existing = make_application()
+        application = Application(
+            candidate=make_candidate(),
+            requisition=existing.requisition,
+            stage=existing.stage,
+            status=existing.status,
+            decision_due_at=NOW,
+            promise_extensions=0,
+            created_at=NOW,
+        )
+        db.session.add(application)
+        with db.session.no_autoflush:
+            message = queue(application=application)
+        assert message.application_id == application.id is not None
+        assert message.application is application
 
 
 def test_cancel_a_pending_message(app):

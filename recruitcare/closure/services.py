@@ -4,13 +4,15 @@ Operations flush; the view that calls them commits, so approving a batch and enq
 messages is one transaction: if anything fails, nothing is sent.
 """
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from recruitcare import audit
@@ -142,7 +144,11 @@ def load_for_closure(application_ids: Iterable[int]) -> list[Application]:
 @dataclass
 class Context:
     """What is shared by every message of a batch: templates, feedback, closures, other
-    applications of the same people."""
+    applications of the same people.
+
+    ``others`` holds, per person, their open applications that may hold back a closure;
+    ``build`` leaves out a person whose only open application is the one being closed.
+    """
 
     templates: dict[str, MessageTemplate]
     feedback: dict[int, str]
@@ -151,6 +157,8 @@ class Context:
     company: str
     base_url: str
     zone: ZoneInfo
+    # values_for's answers, by application id: drafting and reviewing ask for them again.
+    values: dict[int, dict[str, str | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, applications: Sequence[Application]) -> "Context":
@@ -171,27 +179,48 @@ class Context:
                 .options(joinedload(ClosureMessage.outbox_message))
             )
         }
-        people = {a.candidate_id for a in applications}
-        others: dict[int, list[Application]] = {}
-        for other in db.session.scalars(
-            select(Application)
-            .where(
-                Application.candidate_id.in_(people),
-                Application.status.in_(OPEN_APPLICATION_STATUSES),
-            )
-            .options(joinedload(Application.requisition))
-        ):
-            others.setdefault(other.candidate_id, []).append(other)
         config = current_app.config
         return cls(
             templates=all_templates(),
             feedback=feedback,
             closures=closures,
-            others=others,
+            others=_open_elsewhere(applications),
             company=config["COMPANY_NAME"],
             base_url=config["BASE_URL"],
             zone=ZoneInfo(config["ORG_TIMEZONE"]),
         )
+
+
+def _open_elsewhere(applications: Sequence[Application]) -> dict[int, list[Application]]:
+    """Per person, their open applications other than the one of theirs in the batch, in
+    two queries: the ids of everyone's open applications, then only the few that matter."""
+    batch: dict[int, set[int]] = {}
+    for application in applications:
+        batch.setdefault(application.candidate_id, set()).add(application.id)
+    open_ids: dict[int, set[int]] = {}
+    for candidate_id, application_id in db.session.execute(
+        select(Application.candidate_id, Application.id).where(
+            Application.candidate_id.in_(batch),
+            Application.status.in_(OPEN_APPLICATION_STATUSES),
+        )
+    ):
+        open_ids.setdefault(candidate_id, set()).add(application_id)
+    # Someone whose one open application is the one being closed holds nothing back.
+    wanted = {
+        candidate_id: ids
+        for candidate_id, ids in open_ids.items()
+        if not (len(ids) == 1 and ids == batch[candidate_id])
+    }
+    others: dict[int, list[Application]] = {}
+    if wanted:
+        for other in db.session.scalars(
+            select(Application)
+            .where(Application.id.in_({i for ids in wanted.values() for i in ids}))
+            .options(joinedload(Application.requisition))
+            .order_by(Application.id)
+        ):
+            others.setdefault(other.candidate_id, []).append(other)
+    return others
 
 
 def _reason_of(application: Application):
@@ -214,13 +243,19 @@ def default_template_key(application: Application, fallback: str | None = None) 
 
 
 def values_for(application: Application, ctx: Context) -> dict[str, str | None]:
-    """Placeholder values for this candidate; None where the value is not known yet."""
+    """Placeholder values for this candidate; None where the value is not known yet.
+
+    Asked again for the same application, the context gives the same answer.
+    """
+    known = ctx.values.get(application.id) if application.id is not None else None
+    if known is not None:
+        return known
     candidate, requisition = application.candidate, application.requisition
     owner = requisition.owner
     reason = _reason_of(application)
     due = application.decision_due_at
     zone = _zone(candidate.timezone)
-    return {
+    values = {
         "candidate_first_name": candidate.first_name,
         "candidate_name": candidate.name,
         "requisition_title": requisition.title,
@@ -233,6 +268,9 @@ def values_for(application: Application, ctx: Context) -> dict[str, str | None]:
         "decision_date": due.astimezone(zone).strftime("%A %-d %B %Y") if due else None,
         "reason": reason.candidate_explanation if reason else None,
     }
+    if application.id is not None:
+        ctx.values[application.id] = values
+    return values
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -248,14 +286,30 @@ def _brace(value: str) -> str:
 
 def personal_copy(template_text: str, values: Mapping[str, str | None]) -> str:
     """The template filled in for one person, still in the placeholder language: values that
-    are not known yet and the link stay as placeholders, typed braces stay literal."""
-    kept = {
-        name: _brace(strip_placeholder(value))
-        if value and name != "feedback_link"
-        else "{" + name + "}"
-        for name, value in values.items()
-    }
-    return wording.render_text(template_text, kept).text
+    are not known yet and the link stay as placeholders, typed braces stay literal.
+
+    The same as rendering the template with those values, using the parsed template once
+    for a whole batch.
+    """
+    out = []
+    for part in _parsed(template_text):
+        if isinstance(part, wording.Text):
+            out.append(part.text)
+            continue
+        name = part.name
+        if name not in values:
+            kept = None
+        elif values[name] and name != "feedback_link":
+            kept = _brace(strip_placeholder(values[name]))
+        else:
+            kept = "{" + name + "}"
+        out.append(kept if kept and kept.strip() else wording.missing_marker(name))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(template_text: str) -> tuple[wording.Part, ...]:
+    return tuple(wording.parse(template_text))
 
 
 def new_draft(application: Application, ctx: Context, *, key: str, now: datetime):
@@ -372,75 +426,159 @@ def save_draft(
     return closure
 
 
-def approve(
-    reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime
-) -> list[OutboxMessage]:
+def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime) -> list[int]:
     """Approve every message and put it in the outbox, or none of them.
 
     Each item is ``(review, override_reason)``: a block finding needs the reason, which is
-    audited. Returns the outbox rows (not yet committed).
+    audited. Everything is checked before anything is written; then the outbox rows, the
+    closures and the audit events are each written with one multi-row statement, so a batch
+    of thousands costs a fixed number of statements. Returns the outbox message ids (not yet
+    committed). A refused batch raises ClosureError, or DuplicateMessage when one of the
+    messages was enqueued meanwhile; either way the caller rolls back.
     """
     refused = []
     for item, reason in reviews:
-        name = item.closure.application.candidate.name
+        application = item.closure.application
+        name = application.candidate.name
         if item.problems:
             refused.append(f"{name}: {' '.join(item.problems)}")
         elif item.blocking and not reason.strip():
             refused.append(f"{name}: reword the flagged phrases or give a reason to override.")
         elif item.closure.status is ClosureStatus.SCHEDULED:
             refused.append(f"{name}: already scheduled.")
-    if refused:
-        raise ClosureError(" ".join(refused))
-    config = current_app.config
-    queued = []
-    # Other closures to the same people, fetched once; each new one joins them below.
-    times = closure_times(r.closure.application.candidate_id for r, _reason in reviews)
-    for item, reason in reviews:
-        closure = item.closure
-        application = closure.application
-        if not application.status.is_open and application.status not in (
+        elif not application.status.is_open and application.status not in (
             ApplicationStatus.REJECTED,
             ApplicationStatus.WITHDRAWN,
         ):
-            raise ClosureError(f"{application.candidate.name} is {application.status.label}.")
-        if closure.id is None:
-            db.session.add(closure)
-        closure.revision += 1
-        closure.status = ClosureStatus.SCHEDULED
-        closure.findings = [f.to_dict() for f in item.findings]
-        closure.override_reason = reason.strip() if item.blocking else ""
-        closure.approved_by, closure.approved_at, closure.updated_at = actor, now, now
-        candidate = application.candidate
-        owner = application.requisition.owner
-        message = outbox.enqueue(
-            purpose=PURPOSE,
-            idempotency_key=f"{PURPOSE}:{application.id}:{closure.revision}",
-            recipient=candidate.email,
-            recipient_name=candidate.name,
-            subject=item.subject,
-            text_body=item.text,
-            html_body=item.html,
-            reply_to=owner.email,
-            sender_name=f"{owner.name}, {config['COMPANY_NAME']}",
-            send_after=send_after_for(application, now, times.get(candidate.id, [])),
-            now=now,
-            application=application,
-        )
-        closure.outbox_message = message
-        times.setdefault(candidate.id, []).append((application.id, message.send_after))
-        db.session.flush()
-        audit.record("closure.approved", closure, actor=actor, now=now, outbox_message=message.id)
-        if item.blocking:
-            audit.record(
-                "closure.override",
-                closure,
-                actor=actor,
-                now=now,
-                rules=sorted({f.rule for f in item.blocking}),
-                reason=closure.override_reason,
+            refused.append(f"{name} is {application.status.label}.")
+    if refused:
+        raise ClosureError(" ".join(refused))
+    company = current_app.config["COMPANY_NAME"]
+    sending = SendTimes.from_config(current_app.config)
+    # Other closures to the same people, fetched once; each new one joins them below.
+    times = closure_times(r.closure.application.candidate_id for r, _reason in reviews)
+    new_messages = []
+    for item, _reason in reviews:
+        application = item.closure.application
+        candidate, owner = application.candidate, application.requisition.owner
+        send_after = sending.after(application, now, times.get(candidate.id, []))
+        times.setdefault(candidate.id, []).append((application.id, send_after))
+        new_messages.append(
+            outbox.NewMessage(
+                purpose=PURPOSE,
+                idempotency_key=f"{PURPOSE}:{application.id}:{item.closure.revision + 1}",
+                recipient=candidate.email,
+                recipient_name=candidate.name,
+                subject=item.subject,
+                text_body=item.text,
+                html_body=item.html,
+                reply_to=owner.email,
+                sender_name=f"{owner.name}, {company}",
+                send_after=send_after,
+                application=application,
             )
-        queued.append(message)
-    return queued
+        )
+    try:
+        message_ids = outbox.enqueue_many(new_messages, now=now)
+    except outbox.HeaderError as error:
+        names = {m.idempotency_key: m.recipient_name for m in new_messages}
+        key = getattr(error, "idempotency_key", new_messages[0].idempotency_key)
+        detail = str(error).removeprefix(f"{key}: ")
+        raise ClosureError(f"{names[key]}: {detail}") from error
+    closure_ids = _write_approved(reviews, message_ids, actor=actor, now=now)
+    audit.record_many(
+        "closure.approved",
+        ClosureMessage,
+        (
+            (closure_id, {"outbox_message": message_id})
+            for closure_id, message_id in zip(closure_ids, message_ids, strict=True)
+        ),
+        actor=actor,
+        now=now,
+    )
+    audit.record_many(
+        "closure.override",
+        ClosureMessage,
+        (
+            (
+                closure_id,
+                {"rules": sorted({f.rule for f in item.blocking}), "reason": reason.strip()},
+            )
+            for (item, reason), closure_id in zip(reviews, closure_ids, strict=True)
+            if item.blocking
+        ),
+        actor=actor,
+        now=now,
+    )
+    return message_ids
+
+
+def _write_approved(
+    reviews: Sequence[tuple[Review, str]], message_ids: list[int], *, actor: User, now: datetime
+) -> list[int]:
+    """Write the approved closures with one multi-row statement each for new and saved
+    drafts; returns their ids in order.
+
+    The rows are written directly, not through the session's unit of work, which would cost
+    about half a millisecond per closure. Saved drafts are expired so they reload if read
+    again; new drafts are left as they were, outside the session.
+    """
+    table = ClosureMessage.__table__
+    new_rows, saved_rows = [], []
+    for (item, reason), message_id in zip(reviews, message_ids, strict=True):
+        closure = item.closure
+        row = {
+            "revision": closure.revision + 1,
+            "status": ClosureStatus.SCHEDULED,
+            "findings": [f.to_dict() for f in item.findings],
+            "override_reason": reason.strip() if item.blocking else "",
+            "approved_by_id": actor.id,
+            "approved_at": now,
+            "updated_at": now,
+            "outbox_message_id": message_id,
+        }
+        if closure.id is None:
+            new_rows.append(
+                {
+                    **row,
+                    "application_id": closure.application.id,
+                    "template_key": closure.template_key,
+                    "subject": closure.subject,
+                    "body": closure.body,
+                    "edited": bool(closure.edited),
+                    "held_reason": closure.held_reason or "",
+                    "created_at": closure.created_at or now,
+                }
+            )
+        else:
+            saved_rows.append({**row, "closure_id": closure.id})
+    if saved_rows:
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("closure_id")),
+            saved_rows,
+        )
+        for item, _reason in reviews:
+            if item.closure.id is not None:
+                db.session.expire(item.closure)
+    ids: dict[int, int] = {}
+    if new_rows:
+        try:
+            db.session.execute(insert(table), new_rows)
+        except IntegrityError as error:
+            raise ClosureError(
+                "Another closure was saved for one of these candidates meanwhile; "
+                "reload the page and approve again."
+            ) from error
+        found = db.session.execute(
+            select(table.c.application_id, table.c.id).where(
+                table.c.application_id.in_([row["application_id"] for row in new_rows])
+            )
+        )
+        ids.update(found.all())
+    return [
+        ids[item.closure.application.id] if item.closure.id is None else item.closure.id
+        for item, _reason in reviews
+    ]
 
 
 def closure_times(candidate_ids: Iterable[int]) -> dict[int, list[tuple[int, datetime]]]:
@@ -465,35 +603,55 @@ def closure_times(candidate_ids: Iterable[int]) -> dict[int, list[tuple[int, dat
     return times
 
 
-def send_after_for(
-    application: Application, now: datetime, times: list[tuple[int, datetime]]
-) -> datetime:
-    """After the cool-off, and never on the same day as another closure to this person.
+@dataclass(frozen=True)
+class SendTimes:
+    """When closures may go out: the settings read once for a whole batch, and the first
+    possible moment worked out once per time zone."""
 
-    ``times`` are this person's other closures (from ``closure_times``).
-    """
-    config = current_app.config
-    holidays = promise_policy(config).holidays
-    zone = application.candidate.timezone
-    when = wording.closure_send_after(
-        now,
-        candidate_zone=zone,
-        holidays=holidays,
-        hour=config["CLOSURE_SEND_HOUR"],
-        cool_off=config["CLOSURE_COOL_OFF"],
-    )
-    taken = [t for application_id, t in times if application_id != application.id]
-    for _ in range(len(taken) + 1):
-        if not any(wording.same_day(when, t, zone) for t in taken):
-            break
-        when = wording.closure_send_after(
-            when,
-            candidate_zone=zone,
-            holidays=holidays,
-            hour=config["CLOSURE_SEND_HOUR"],
-            cool_off="next_business_morning",
+    holidays: frozenset
+    hour: int
+    cool_off: str
+    _first: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_config(cls, config) -> "SendTimes":
+        return cls(
+            frozenset(promise_policy(config).holidays),
+            config["CLOSURE_SEND_HOUR"],
+            config["CLOSURE_COOL_OFF"],
         )
-    return when
+
+    def after(
+        self, application: Application, now: datetime, times: list[tuple[int, datetime]]
+    ) -> datetime:
+        """After the cool-off, and never on the same day as another closure to this person.
+
+        ``times`` are this person's other closures (from ``closure_times``).
+        """
+        zone = application.candidate.timezone
+        when = self._first.get((now, zone))
+        if when is None:
+            when = self._first[now, zone] = wording.closure_send_after(
+                now,
+                candidate_zone=zone,
+                holidays=self.holidays,
+                hour=self.hour,
+                cool_off=self.cool_off,
+            )
+        taken = [t for application_id, t in times if application_id != application.id]
+        if not taken:
+            return when
+        for _ in range(len(taken) + 1):
+            if not any(wording.same_day(when, t, zone) for t in taken):
+                break
+            when = wording.closure_send_after(
+                when,
+                candidate_zone=zone,
+                holidays=self.holidays,
+                hour=self.hour,
+                cool_off="next_business_morning",
+            )
+        return when
 
 
 def cancel(closure: ClosureMessage, *, actor: User | None, now: datetime, reason: str) -> bool:

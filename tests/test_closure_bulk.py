@@ -1,0 +1,218 @@
+"""Approving a bulk close-out: a fixed number of statements whatever the batch, all or nothing,
+and the audit trail written in bulk."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select
+
+from recruitcare.closure import services
+from recruitcare.domain import messages as wording
+from recruitcare.domain.enums import ClosureStatus, DeliveryStatus, Role
+from recruitcare.extensions import db
+from recruitcare.models import Application, AuditEvent, Candidate, ClosureMessage, OutboxMessage
+from recruitcare.outbox import services as outbox
+from tests.factories import NOW, bulk_applications, make_requisition, make_user
+
+
+@contextmanager
+def statements():
+    seen = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def batch(app):
+    """Returns a function that makes ``n`` open applications and their reviews."""
+    ctx = app.test_request_context()
+    ctx.push()
+    recruiter = make_user(Role.RECRUITER, email="rec@example.com", name="Rita Recruiter")
+    requisition = make_requisition(recruiter, title="Warehouse Lead")
+    services.seed_default_templates(now=NOW)
+    db.session.commit()
+
+    def make(n):
+        ids = bulk_applications(requisition, n)
+        db.session.commit()
+        applications = services.load_for_closure(ids)
+        context = services.Context.build(applications)
+        drafts = [
+            services.draft_for(a, context, now=NOW, fallback="position_filled")
+            for a in applications
+        ]
+        return recruiter, [services.review(d.application, d, context) for d in drafts]
+
+    yield make
+    ctx.pop()
+
+
+def test_approving_takes_the_same_statements_for_3_or_40_messages(batch):
+    recruiter, small = batch(3)
+    with statements() as seen_small:
+        services.approve([(r, "") for r in small], actor=recruiter, now=NOW)
+    db.session.commit()
+    recruiter, large = batch(40)
+    with statements() as seen_large:
+        ids = services.approve([(r, "") for r in large], actor=recruiter, now=NOW)
+    db.session.commit()
+    assert len(seen_small) == len(seen_large) <= 10
+    assert len(ids) == 40
+    assert count(OutboxMessage, OutboxMessage.status == DeliveryStatus.SCHEDULED) == 43
+    assert count(ClosureMessage, ClosureMessage.status == ClosureStatus.SCHEDULED) == 43
+    approved = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "closure.approved")
+    ).all()
+    assert len(approved) == 43
+    closures = {c.id: c for c in db.session.scalars(select(ClosureMessage))}
+    for audit_event in approved:
+        closure = closures[audit_event.object_id]
+        assert audit_event.object_type == "closure_messages"
+        assert audit_event.actor_id == recruiter.id
+        assert audit_event.payload == {"outbox_message": closure.outbox_message_id}
+    message = db.session.get(OutboxMessage, ids[0])
+    closure = db.session.scalar(
+        select(ClosureMessage).where(ClosureMessage.outbox_message_id == ids[0])
+    )
+    assert message.application_id == closure.application_id == large[0].closure.application.id
+    assert message.idempotency_key == f"closure:{closure.application_id}:1"
+    assert (closure.revision, closure.approved_by_id, closure.approved_at) == (1, recruiter.id, NOW)
+    assert message.reply_to == "rec@example.com"
+    assert message.sender_name.startswith("Rita Recruiter, ")
+
+
+def test_a_saved_draft_is_updated_and_a_block_override_audited(batch):
+    recruiter, reviews = batch(2)
+    saved = reviews[0].closure
+    services.save_draft(
+        saved,
+        subject=saved.subject,
+        body=saved.body + "\n\nWe felt you were too old for the team.",
+        key=saved.template_key,
+        actor=recruiter,
+        now=NOW,
+    )
+    db.session.commit()
+    applications = services.load_for_closure([r.closure.application.id for r in reviews])
+    context = services.Context.build(applications)
+    reviews = [
+        services.review(a, services.draft_for(a, context, now=NOW), context) for a in applications
+    ]
+    assert reviews[0].blocking and not reviews[1].blocking
+    with pytest.raises(services.ClosureError, match="give a reason to override"):
+        services.approve([(r, "") for r in reviews], actor=recruiter, now=NOW)
+    services.approve(
+        [(reviews[0], " Quoted from their own question. "), (reviews[1], "")],
+        actor=recruiter,
+        now=NOW,
+    )
+    db.session.commit()
+    closure = db.session.get(ClosureMessage, saved.id)
+    assert closure.status is ClosureStatus.SCHEDULED
+    assert closure.edited and closure.revision == 1
+    assert closure.override_reason == "Quoted from their own question."
+    assert closure.findings and closure.outbox_message.text_body.endswith("the team.")
+    override = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "closure.override")
+    ).one()
+    assert override.object_id == saved.id
+    assert override.payload["reason"] == "Quoted from their own question."
+    assert "age.too-young-or-old" in override.payload["rules"]
+
+
+def test_one_bad_address_stops_the_whole_batch_before_anything_is_written(batch):
+    recruiter, reviews = batch(5)
+    candidate = db.session.get(Candidate, reviews[3].closure.application.candidate_id)
+    candidate.email = "not an address"
+    db.session.flush()
+    with statements() as seen, pytest.raises(services.ClosureError) as refused:
+        services.approve([(r, "") for r in reviews], actor=recruiter, now=NOW)
+    assert str(refused.value).startswith(f"{candidate.name}: recipient ")
+    assert not [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    db.session.rollback()
+    assert count(OutboxMessage) == count(ClosureMessage) == 0
+
+
+def test_a_message_enqueued_meanwhile_refuses_the_batch(batch):
+    recruiter, reviews = batch(3)
+    application = reviews[1].closure.application
+    outbox.enqueue(
+        purpose="closure",
+        idempotency_key=f"closure:{application.id}:1",
+        recipient="someone@mail.example",
+        subject="Earlier",
+        text_body="Earlier",
+        html_body="",
+        send_after=NOW,
+        now=NOW,
+    )
+    with pytest.raises(outbox.DuplicateMessage, match=f"closure:{application.id}:1"):
+        services.approve([(r, "") for r in reviews], actor=recruiter, now=NOW)
+    db.session.rollback()
+    assert count(ClosureMessage) == 0
+
+
+def test_the_batch_context_holds_back_only_people_open_elsewhere(batch):
+    recruiter, reviews = batch(3)
+    first = reviews[0].closure.application
+    elsewhere = make_requisition(recruiter, title="Second Role")
+    db.session.add(
+        Application(
+            candidate_id=first.candidate_id,
+            requisition=elsewhere,
+            stage=elsewhere.stages[0],
+            status=first.status,
+            decision_due_at=NOW,
+            promise_extensions=0,
+            created_at=NOW,
+        )
+    )
+    db.session.commit()
+    applications = services.load_for_closure([r.closure.application.id for r in reviews])
+    context = services.Context.build(applications)
+    assert list(context.others) == [first.candidate_id]
+    held = {
+        a.id: services.review(a, services.draft_for(a, context, now=NOW), context).held
+        for a in applications
+    }
+    assert [a.requisition.title for a in held[first.id]] == ["Second Role"]
+    assert sum(bool(h) for h in held.values()) == 1
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"candidate_first_name": "Ada", "requisition_title": "Lead", "feedback_link": "x"},
+        {"candidate_first_name": None, "requisition_title": "", "recruiter_name": " "},
+        {"candidate_first_name": "{Ada}", "requisition_title": "a {stage} b", "stage": None},
+        {"company_name": "Acme {{", "reason": "line one\nline two", "feedback": "}"},
+        {},
+    ],
+)
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Dear {candidate_first_name}, {{literal}} for {requisition_title} at {company_name}.",
+        "{feedback_link}{stage}{reason}{feedback} {recruiter_name}",
+        "no placeholders at all",
+    ],
+)
+def test_personal_copy_is_the_template_rendered_with_placeholders_kept(template, values):
+    kept = {
+        name: services._brace(services.strip_placeholder(value))
+        if value and name != "feedback_link"
+        else "{" + name + "}"
+        for name, value in values.items()
+    }
+    assert services.personal_copy(template, values) == wording.render_text(template, kept).text
