@@ -50,7 +50,7 @@ class FilterForm(FlaskForm):
     recruiter = IdSelectField("Recruiter", "All recruiters")
     hiring_manager = IdSelectField("Hiring manager", "All hiring managers")
     waiting_days = IntegerField(
-        "Waiting without contact for more than (days)",
+        "No contact for more than (days)",
         validators=[
             Optional(),
             NumberRange(min=1, max=365, message="Choose a number of days from 1 to 365."),

@@ -1,7 +1,5 @@
 """The Insights dashboard and its CSV export, for recruiters and admins."""
 
-import csv
-import io
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +11,7 @@ from recruitcare.clock import utcnow
 from recruitcare.domain import insights as rules
 from recruitcare.domain.enums import PromiseEventKind, Role
 from recruitcare.insights import services
+from recruitcare.insights.export import FIGURES, write_csv
 from recruitcare.insights.forms import FilterForm
 
 bp = Blueprint("insights", __name__)
@@ -89,7 +88,7 @@ def index():
         insights=insights,
         charts=services.draw_charts(insights),
         kinds=list(PromiseEventKind),
-        figures=services.FIGURES,
+        figures=FIGURES,
         export_args={k: v for k, v in request.args.items() if k != "figure"},
     )
 
@@ -100,8 +99,8 @@ def export():
     """Every figure as a section of one file, or one figure with ``figure=``."""
     now, zone = utcnow(), _zone()
     figure = request.args.get("figure", "").strip()
-    if figure and figure not in services.FIGURES:
-        return _plain(f"Unknown figure {figure!r}; use one of: {', '.join(services.FIGURES)}.")
+    if figure and figure not in FIGURES:
+        return _plain(f"Unknown figure; use one of: {', '.join(FIGURES)}.")
     form = _filter_form(services.list_filter_choices(current_user))
     filters = _read_filters(form, now, zone)
     if filters is None:
@@ -110,20 +109,12 @@ def export():
         ]
         return _plain("\n".join(problems))
     insights = services.gather_insights(current_user, filters, now=now, zone=zone, limit=None)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for key in [figure] if figure else list(services.FIGURES):
-        if not figure:
-            writer.writerow([f"# {services.FIGURES[key]}"])
-        for row in services.export_rows(insights, key):
-            writer.writerow([rules.spreadsheet_safe(cell) for cell in row])
-        if not figure:
-            writer.writerow([])
+    text = write_csv(insights, figure or None)
     period = filters.period
     name = f"insights-{period.start.isoformat()}-{period.end.isoformat()}"
     name += f"-{figure}.csv" if figure else ".csv"
     return Response(
-        buffer.getvalue(),
+        text,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
