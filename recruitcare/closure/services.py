@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from recruitcare import audit
 from recruitcare.domain import messages as wording
@@ -35,6 +35,7 @@ from recruitcare.domain.tokens import link_template, strip_placeholder
 from recruitcare.extensions import db
 from recruitcare.models import (
     Application,
+    Candidate,
     CandidateFeedback,
     ClosureMessage,
     Interview,
@@ -688,6 +689,55 @@ def delivery_counts(requisition_id: int) -> dict[DeliveryStatus, int]:
         .group_by(OutboxMessage.status)
     )
     return {status: count for status, count in rows}  # noqa: C416 (rows are Row objects)
+
+
+# Statuses whose applications are owed a closure message, as the domain rule says.
+NEEDS_CLOSURE = tuple(status for status in ApplicationStatus if needs_closure(status))
+
+
+def closure_completeness(requisition_id: int) -> tuple[int, int]:
+    """(delivered, needed): of the requisition's applications owed a closure message, how
+    many have theirs delivered. Scheduled, failed or cancelled messages do not count: a
+    candidate is closed only once the message reached them. One query."""
+    row = db.session.execute(
+        select(
+            func.count(Application.id),
+            func.count(OutboxMessage.id).filter(OutboxMessage.status == DeliveryStatus.DELIVERED),
+        )
+        .select_from(Application)
+        .outerjoin(ClosureMessage, ClosureMessage.application_id == Application.id)
+        .outerjoin(OutboxMessage, OutboxMessage.id == ClosureMessage.outbox_message_id)
+        .where(
+            Application.requisition_id == requisition_id,
+            Application.status.in_(NEEDS_CLOSURE),
+        )
+    ).one()
+    needed, done = row
+    return done, needed
+
+
+def undelivered_closures(requisition_id: int) -> list[OutboxMessage]:
+    """The requisition's approved closures whose message finally failed, newest failure
+    first: those candidates are not closed until the address is fixed and it is resent.
+    One query."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .join(ClosureMessage, ClosureMessage.outbox_message_id == OutboxMessage.id)
+            .join(Application, Application.id == ClosureMessage.application_id)
+            .join(Candidate, Candidate.id == Application.candidate_id)
+            .where(
+                Application.requisition_id == requisition_id,
+                ClosureMessage.status == ClosureStatus.SCHEDULED,
+                OutboxMessage.status == DeliveryStatus.FAILED,
+                Candidate.anonymised_at.is_(None),
+            )
+            .options(
+                contains_eager(OutboxMessage.application).contains_eager(Application.candidate)
+            )
+            .order_by(OutboxMessage.last_attempt_at.desc().nulls_last(), OutboxMessage.id)
+        )
+    )
 
 
 def send_all_now(requisition_id: int, *, actor: User, now: datetime) -> int:

@@ -260,6 +260,8 @@ def closeout(requisition_id: int):
     return render_template(
         "closure/closeout.html",
         delivery=services.delivery_counts(requisition.id),
+        completeness=services.closure_completeness(requisition.id),
+        undelivered=services.undelivered_closures(requisition.id),
         requisition=requisition,
         reviews=reviews,
         mode=mode,
