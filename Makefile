@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app recruitcare
 PYTEST_ARGS ?= -q
 
-.PHONY: run test lint format test-sqlite test-postgres bench serve clean
+.PHONY: run test lint format test-sqlite test-postgres test-e2e bench serve clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,13 +41,22 @@ format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The browser journeys run once, in test-e2e, not again on each database.
+UNIT := -m "not e2e and not browser"
+
 test-sqlite: $(VENV)/.installed-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(UNIT) $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed-test
-	$(PY) scripts/with_postgres.py $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py $(PY) -m pytest $(UNIT) $(PYTEST_ARGS)
 
-test: lint test-sqlite test-postgres
+# Journeys in Debian's Chromium against the app under gunicorn, with the outbox worker and a
+# local SMTP server; installs Chromium and axe-core when missing. RECRUITCARE_SKIP_E2E=1 skips.
+test-e2e: $(VENV)/.installed-test
+	$(PY) scripts/ensure_browser.py
+	$(PY) -m pytest -m "e2e or browser" $(PYTEST_ARGS)
+
+test: lint test-sqlite test-postgres test-e2e
 
 # Every bench/bench_*.py, with a throwaway PostgreSQL for the ones served through gunicorn.
 bench: $(VENV)/.installed-test
