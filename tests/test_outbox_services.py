@@ -410,6 +410,51 @@ def test_outbox_status_when_nothing_is_due(runner):
     assert result.output.splitlines()[-1] == "Nothing is due."
 
 
+def test_outbox_resend_schedules_a_failed_message_again(app, runner):
+    with app.app_context():
+        message = _failed(queue(recipient="ann@mial.example"))
+        db.session.commit()
+        message_id, original = message.id, message.message_id
+    result = runner.invoke(args=["outbox", "resend", str(message_id)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Message {message_id} to ann@mial.example is scheduled again.\n"
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.status, message.message_id) == (DeliveryStatus.SCHEDULED, original)
+        _failed(message)
+        db.session.commit()
+    result = runner.invoke(args=["outbox", "resend", str(message_id), "--to", "ann@mail.example"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Message {message_id} to ann@mail.example is scheduled again with a new Message-ID.\n"
+    )
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        assert message.recipient == "ann@mail.example" and message.message_id != original
+        assert message.status is DeliveryStatus.SCHEDULED
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["999"], "Error: there is no message 999."),
+        (["{pending}"], "Error: message {pending} is scheduled, not failed."),
+        (["{failed}", "--to", "a@mail.example\nBcc: b@mail.example"], "Error: recipient contains"),
+        (["{failed}", "--to", "not an address"], "Error: recipient 'not an address' is not an"),
+    ],
+)
+def test_outbox_resend_refuses_in_one_line(app, runner, args, error):
+    with app.app_context():
+        ids = {"pending": queue().id, "failed": _failed(queue()).id}
+        db.session.commit()
+    result = runner.invoke(args=["outbox", "resend", *(a.format(**ids) for a in args)])
+    assert result.exit_code == 1
+    assert len(result.output.splitlines()) == 1
+    assert result.output.startswith(error.format(**ids))
+    with app.app_context():
+        assert db.session.get(OutboxMessage, ids["failed"]).status is DeliveryStatus.FAILED
+
+
 def test_log_lines_name_the_message_not_its_content(app, caplog):
     caplog.set_level(logging.INFO, logger="recruitcare.outbox")
     with app.app_context():

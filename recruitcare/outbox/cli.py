@@ -1,4 +1,4 @@
-"""``flask outbox run`` delivers outgoing email; ``flask outbox status`` shows what is waiting."""
+"""The ``flask outbox`` commands: run the worker, show what is waiting, resend what failed."""
 
 import logging
 import signal
@@ -10,11 +10,15 @@ from flask.cli import AppGroup
 
 from recruitcare.clock import utcnow
 from recruitcare.domain.enums import DeliveryStatus
+from recruitcare.extensions import db
+from recruitcare.models import OutboxMessage
 from recruitcare.outbox import services
 from recruitcare.outbox.mailer import mail_backend
 from recruitcare.outbox.worker import Worker
 
-outbox_cli = AppGroup("outbox", help="Deliver outgoing email and see what is waiting.")
+outbox_cli = AppGroup(
+    "outbox", help="Deliver outgoing email, see what is waiting, resend what failed."
+)
 
 
 @outbox_cli.command("run")
@@ -68,6 +72,29 @@ def status_command() -> None:
         click.echo("Nothing is due.")
     else:
         click.echo(f"Oldest due message has waited {describe(age)}.")
+
+
+@outbox_cli.command("resend")
+@click.argument("message_id", type=int)
+@click.option("--to", "address", metavar="ADDRESS", help="Send it to this address instead.")
+def resend_command(message_id: int, address: str | None) -> None:
+    """Send a failed message again from now, to a corrected address if one is given.
+
+    Only the message changes: the candidate's stored address is corrected on the Not
+    delivered page.
+    """
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise click.ClickException(f"there is no message {message_id}.")
+    before = message.message_id
+    try:
+        services.resend(message, recipient=address, now=utcnow())
+    except (services.OutboxError, services.HeaderError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    fresh = " with a new Message-ID" if message.message_id != before else ""
+    click.echo(f"Message {message.id} to {message.recipient} is scheduled again{fresh}.")
 
 
 def describe(age: timedelta) -> str:
