@@ -2,9 +2,9 @@
 
 Installs the ``chromium`` package when /usr/bin/chromium is missing (``apt-get update`` once,
 then ``apt-get install -y chromium``, through ``sudo`` when not root), and fetches axe-core
-into .cache/axe (git-ignored). Playwright's own browser download is never used. Prints one
-readable line and exits 1 when something cannot be had; exits 0 at once when
-RECRUITCARE_SKIP_E2E is set.
+into .cache/axe (git-ignored) with npm, installing Debian's ``npm`` the same way if needed.
+Playwright's own browser download is never used. Prints one readable line and exits 1 when
+something cannot be had; exits 0 at once when RECRUITCARE_SKIP_E2E is set.
 
     python scripts/ensure_browser.py
 """
@@ -43,20 +43,31 @@ def _run(command: list[str], what: str, env: dict[str, str] | None = None) -> No
         raise Unavailable(f"{what} failed: {last}")
 
 
-def ensure_chromium() -> str:
-    if CHROMIUM.exists():
-        return f"Chromium at {CHROMIUM}"
+_apt_updated = False
+
+
+def apt_install(package: str, why: str) -> None:
+    """``apt-get install -y PACKAGE``, after one ``apt-get update`` per run."""
+    global _apt_updated
     sudo = []
     if os.geteuid() != 0:
         if not shutil.which("sudo"):
-            raise Unavailable("Chromium is missing and installing it needs root or sudo")
+            raise Unavailable(f"{why} and installing {package} needs root or sudo")
         sudo = ["sudo", "-n"]
     if not shutil.which("apt-get"):
-        raise Unavailable("Chromium is missing and this machine has no apt-get to install it")
-    print("Chromium not found: installing Debian's chromium package.", flush=True)
+        raise Unavailable(f"{why} and this machine has no apt-get to install {package}")
+    print(f"{why}: installing Debian's {package} package.", flush=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    _run([*sudo, "apt-get", "update", "-q"], "apt-get update", env)
-    _run([*sudo, "apt-get", "install", "-y", "-q", "chromium"], "apt-get install chromium", env)
+    if not _apt_updated:
+        _run([*sudo, "apt-get", "update", "-q"], "apt-get update", env)
+        _apt_updated = True
+    _run([*sudo, "apt-get", "install", "-y", "-q", package], f"apt-get install {package}", env)
+
+
+def ensure_chromium() -> str:
+    if CHROMIUM.exists():
+        return f"Chromium at {CHROMIUM}"
+    apt_install("chromium", "Chromium is missing")
     if not CHROMIUM.exists():
         raise Unavailable(f"the chromium package installed but {CHROMIUM} is still missing")
     return f"Chromium installed at {CHROMIUM}"
@@ -75,9 +86,11 @@ def installed_axe_version() -> str | None:
 def ensure_axe() -> str:
     if installed_axe_version() == AXE_VERSION:
         return f"axe-core {AXE_VERSION} in {AXE_PREFIX.relative_to(ROOT)}"
+    if shutil.which("npm") is None:
+        apt_install("npm", "npm is missing")
     npm = shutil.which("npm")
     if npm is None:
-        raise Unavailable("axe-core is missing and npm is not installed (apt-get install npm)")
+        raise Unavailable("npm is still missing after installing it")
     AXE_PREFIX.mkdir(parents=True, exist_ok=True)
     _run(
         [

@@ -188,6 +188,14 @@ class Actor:
         self.main.get_by_label("Password").fill(password)
         self.submit(self.main.get_by_role("button", name="Sign in"), "home")
 
+    def save_failure_screenshot(self, journey: str) -> None:
+        """What the window showed when the journey failed, for whoever reads the CI log."""
+        path = self.artefacts / f"FAILED-{_slug(journey)}-{self.who}.png"
+        try:
+            self.page.screenshot(path=path, full_page=True)
+        except Exception as error:  # noqa: BLE001  (a closed or crashed page has nothing to show)
+            print(f"no failure screenshot for {self.who}: {error}")
+
     def close(self) -> list[str]:
         """Close the window; returns what went wrong that no step noticed."""
         self.context.close()

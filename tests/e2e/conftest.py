@@ -310,10 +310,13 @@ def people(request, chromium, site, artefacts, axe_report):
         return actor
 
     yield open_window
+    failed = request.node.stash.get(CALL_FAILED, True)
     problems = []
     for actor in opened:
+        if failed:
+            actor.save_failure_screenshot(request.node.name)
         problems += actor.close()
-    if not request.node.stash.get(CALL_FAILED, True):
+    if not failed:
         site.assert_running()
         assert not problems, "\n".join(problems)
 
