@@ -35,6 +35,17 @@ CANDIDATES_CSV = (
     "Chloé Martin,chloe.martin@mail.example,,Europe/Paris\n"
 )
 INTERVIEWED = ("Ana Lima", "Ben Okafor")
+# What each interview showed: strengths on System design and on Python and SQL.
+STRENGTHS = {
+    "Ana Lima": (
+        "You split the ordering service along clear boundaries and explained each failure mode.",
+        "Your query for the weekly report was correct first time and you tested its edge cases.",
+    ),
+    "Ben Okafor": (
+        "Your rate limiter design kept the hot path simple and named what happens under load.",
+        "You refactored the import script into small tested functions as we talked.",
+    ),
+}
 RISKY = "She seemed too old for the team."
 FIXED = "You explained trade-offs only when asked; leading a design review would show more."
 
@@ -159,13 +170,10 @@ def fill_scorecard(priya: Actor, candidate: str, *, growth: str) -> None:
             f"On {criterion}, {candidate.split()[0]} walked through a concrete example."
         )
     main.get_by_label("Strength 1: criterion").select_option(label="System design")
-    main.get_by_label("Strength 1: what to tell the candidate").fill(
-        "You split the ordering service along clear boundaries and explained each failure mode."
-    )
+    first, second = STRENGTHS[candidate]
+    main.get_by_label("Strength 1: what to tell the candidate").fill(first)
     main.get_by_label("Strength 2: criterion").select_option(label="Python and SQL")
-    main.get_by_label("Strength 2: what to tell the candidate").fill(
-        "Your query for the weekly report was correct first time and you tested its edge cases."
-    )
+    main.get_by_label("Strength 2: what to tell the candidate").fill(second)
     main.get_by_label("Growth area 1: criterion").select_option(label="Collaboration")
     main.get_by_label("Growth area 1: what to tell the candidate").fill(growth)
     main.get_by_label("A next step for the candidate").fill(
@@ -222,7 +230,7 @@ def test_recruiter_approves_feedback_closes_out_and_sees_delivery(people, story,
         summary = rhea.main.locator(".feedback-summary")
         rhea.submit(summary.get_by_role("link", name="Write it").last, f"feedback for {candidate}")
         expect(rhea.main.get_by_label("Strength 1: what to tell the candidate")).to_have_value(
-            re.compile("ordering service")
+            STRENGTHS[candidate][0]
         )
         expect(rhea.main.locator(".preview")).not_to_contain_text("too old")
         rhea.submit(
@@ -264,26 +272,36 @@ def test_recruiter_approves_feedback_closes_out_and_sees_delivery(people, story,
     expect(rhea.main.locator(".feedback-summary")).to_contain_text("Delivered")
 
 
-def portal_link(mail_server, email: str) -> str:
-    """The private link in the newest message delivered to ``email``, read off the wire."""
+def delivered_to(mail_server, email: str) -> tuple[EmailMessage, str]:
+    """The newest message the SMTP server accepted for ``email``, and its plain text."""
     for received in reversed(mail_server.received):
         if email in received.recipients:
             message: EmailMessage = received.message
-            text = message.get_body(preferencelist=("plain",)).get_content()
-            found = re.search(r"https?://[^\s<>\"]+/c/[A-Za-z0-9_\-]+", text)
-            assert found, f"no private link in the message to {email}:\n{text}"
-            return found.group(0)
+            return message, message.get_body(preferencelist=("plain",)).get_content()
     raise AssertionError(f"nothing was delivered to {email}")
 
 
-def test_candidate_reads_feedback_asks_for_a_call_and_joins_the_pool(people, story, mail_server):
-    link = portal_link(mail_server, "ana.lima@mail.example")
+def portal_link(text: str) -> str:
+    found = re.search(r"https?://[^\s<>\"]+/c/[A-Za-z0-9_\-]+", text)
+    assert found, f"no private link in the message:\n{text}"
+    return found.group(0)
+
+
+def test_candidate_reads_feedback_asks_for_a_call_and_joins_the_pool(
+    people, story, mail_server, site
+):
+    message, text = delivered_to(mail_server, "ana.lima@mail.example")
+    assert message["Reply-To"] == RECRUITER.email
+    assert "Ana" in text and TITLE in text
+    assert STRENGTHS["Ana Lima"][0] in text  # the approved feedback is in the email too
+    link = portal_link(text)
+    assert link.startswith(site.base_url)
     ana = people("candidate")
     ana.goto(link, "candidate page")
     main = ana.main
     expect(main.get_by_role("heading", level=1)).to_have_text("Hello Ana")
     feedback = main.locator("#feedback")
-    expect(feedback).to_contain_text("You split the ordering service")
+    expect(feedback).to_contain_text(STRENGTHS["Ana Lima"][0])
     expect(feedback).to_contain_text("leading a design review would show more")
     expect(feedback).not_to_contain_text("too old")
     expect(main).not_to_contain_text("payments team")  # private notes never reach the candidate
@@ -316,7 +334,7 @@ def test_candidate_reads_feedback_asks_for_a_call_and_joins_the_pool(people, sto
 
 def test_candidate_journey_by_keyboard_alone(people, story, mail_server):
     """Ben does the same with Tab, Space, Enter and typing: no mouse, every stop visible."""
-    link = portal_link(mail_server, "ben.okafor@mail.example")
+    link = portal_link(delivered_to(mail_server, "ben.okafor@mail.example")[1])
     ben = people("keyboard-candidate")
     keys = ben.page.keyboard
     ben.goto(link, "candidate page")
