@@ -1,4 +1,6 @@
-"""gunicorn settings for RecruitCare: `gunicorn -c deploy/gunicorn.conf.py 'recruitcare:create_app()'`.
+"""gunicorn settings for RecruitCare.
+
+    gunicorn -c deploy/gunicorn.conf.py 'recruitcare:create_app()'
 
 Each value can be overridden from the environment, so one file serves every machine.
 RecruitCare writes its own structured line per request (with the token of candidate links

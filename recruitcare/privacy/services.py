@@ -8,8 +8,8 @@ from sqlalchemy import case, delete, func, select, update
 
 from recruitcare import audit
 from recruitcare.domain import retention as rules
-from recruitcare.domain.retention import DAYS_PER_MONTH
 from recruitcare.domain.enums import DeliveryStatus
+from recruitcare.domain.retention import DAYS_PER_MONTH
 from recruitcare.extensions import db
 from recruitcare.models import (
     Application,
