@@ -471,6 +471,64 @@ def test_log_lines_name_the_message_not_its_content(app, caplog):
     assert "Thank you" not in caplog.text
 
 
+def test_a_batch_runs_on_one_connection_and_commits_each_message(app, tmp_path):
+    """One connection for the whole batch, however many messages; each result committed
+    before the next message is sent."""
+    with app.app_context():
+        ids = [queue().id for _ in range(5)]
+        db.session.commit()
+        checkouts, commits = [], []
+        seen_delivered = []
+
+        class Watching(FileMailer):
+            def send(self, *args, **kwargs):
+                # What another connection sees: every earlier message is recorded already.
+                with db.engine.connect() as other:
+                    seen_delivered.append(
+                        other.scalar(
+                            select(func.count()).where(
+                                OutboxMessage.status == DeliveryStatus.DELIVERED
+                            )
+                        )
+                    )
+                return super().send(*args, **kwargs)
+
+        worker = Worker.from_app(app)
+        worker.mailer_factory = lambda: Watching(tmp_path / "mail")
+        claimed = claim_due(worker=worker.name, now=NOW, limit=10, lease=timedelta(minutes=10))
+        assert claimed == ids
+        listeners = {
+            "checkout": lambda *_: checkouts.append(1),
+            "commit": lambda *_: commits.append(1),
+        }
+        for name, listener in listeners.items():
+            event.listen(db.engine, name, listener)
+        try:
+            report = worker.deliver_claimed(claimed, now=NOW)
+        finally:
+            for name, listener in listeners.items():
+                event.remove(db.engine, name, listener)
+        assert report.outcomes == {"delivered": 5}
+        assert seen_delivered == [0, 1, 2, 3, 4]
+        assert len(checkouts) - len(seen_delivered) == 1  # the batch's own connection
+        assert len(commits) >= 5
+        assert statuses() == [DeliveryStatus.DELIVERED] * 5
+
+
+def test_a_caller_in_a_transaction_keeps_its_session(app, tmp_path):
+    with app.app_context():
+        ids = [queue().id for _ in range(2)]
+        db.session.commit()
+        worker = Worker.from_app(app)
+        worker.mailer_factory = lambda: FileMailer(tmp_path / "mail")
+        claimed = claim_due(worker=worker.name, now=NOW, limit=10, lease=timedelta(minutes=10))
+        session = db.session()
+        db.session.scalar(select(OutboxMessage.id))  # a transaction is open
+        assert worker.deliver_claimed(claimed, now=NOW).outcomes == {"delivered": 2}
+        assert db.session() is session
+        assert claimed == ids
+
+
 class StoppingMailer(FileMailer):
     """Asks the worker to stop while the first message is on its way."""
 
