@@ -2,7 +2,7 @@
 candidate can do. Operations flush; the view commits."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from recruitcare import audit
 from recruitcare.domain import portal as rules
 from recruitcare.domain.enums import (
-    ApplicationStatus,
     Decision,
     DeliveryStatus,
     OutcomeStatus,
@@ -138,13 +137,13 @@ def send_links_to(email: str, *, now: datetime) -> int:
     )
     if candidate is None:
         return 0
-    since = now.timestamp() - 60 * config["PORTAL_NEW_LINK_MINUTES"]
+    since = now - timedelta(minutes=config["PORTAL_NEW_LINK_MINUTES"])
     recent = db.session.scalar(
         select(func.max(OutboxMessage.created_at))
         .join(Application, Application.id == OutboxMessage.application_id)
         .where(Application.candidate_id == candidate.id, OutboxMessage.purpose == "link")
     )
-    if recent is not None and recent.timestamp() > since:
+    if recent is not None and recent > since:
         return 0
     sent = 0
     applications = db.session.scalars(
@@ -302,6 +301,23 @@ def _respond_by(now: datetime) -> datetime:
     return promise_policy(config).due_at(now, config["REQUEST_RESPONSE_DAYS"])
 
 
+def _new_request(
+    application: Application, kind: RequestKind, *, body: str, now: datetime, details=None
+) -> CandidateRequest:
+    request = CandidateRequest(
+        application=application,
+        kind=kind,
+        body=body,
+        details=details or {},
+        created_at=now,
+        respond_by=_respond_by(now),
+        answer="",
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
 def request_call(
     application: Application,
     *,
@@ -312,17 +328,8 @@ def request_call(
     now: datetime,
 ) -> CandidateRequest:
     """A task for the recruiter, promised within REQUEST_RESPONSE_DAYS business days."""
-    request = CandidateRequest(
-        application=application,
-        kind=RequestKind.CALL,
-        body=times,
-        details={"medium": medium.value, "timezone": timezone, "phone": phone},
-        created_at=now,
-        respond_by=_respond_by(now),
-        answer="",
-    )
-    db.session.add(request)
-    db.session.flush()
+    details = {"medium": medium.value, "timezone": timezone, "phone": phone}
+    request = _new_request(application, RequestKind.CALL, body=times, now=now, details=details)
     audit.record("portal.call_requested", application, actor=None, now=now, request=request.id)
     return request
 
@@ -336,17 +343,7 @@ def ask_question(application: Application, *, question: str, now: datetime) -> C
     )
     if existing is not None:
         raise PortalError("You have already asked your follow-up question.")
-    request = CandidateRequest(
-        application=application,
-        kind=RequestKind.QUESTION,
-        body=question,
-        details={},
-        created_at=now,
-        respond_by=_respond_by(now),
-        answer="",
-    )
-    db.session.add(request)
-    db.session.flush()
+    request = _new_request(application, RequestKind.QUESTION, body=question, now=now)
     audit.record("portal.question_asked", application, actor=None, now=now, request=request.id)
     return request
 
@@ -476,17 +473,7 @@ def withdraw(application: Application, *, reason: str, now: datetime) -> Candida
         details=reason,
     )
     closure.cancel_for_status_change(application, actor=None, now=now)
-    request = CandidateRequest(
-        application=application,
-        kind=RequestKind.WITHDRAWAL,
-        body=reason,
-        details={},
-        created_at=now,
-        respond_by=_respond_by(now),
-        answer="",
-    )
-    db.session.add(request)
-    db.session.flush()
+    request = _new_request(application, RequestKind.WITHDRAWAL, body=reason, now=now)
     audit.record("portal.withdrawn", application, actor=None, now=now, request=request.id)
     return request
 
@@ -501,17 +488,7 @@ def request_deletion(application: Application, *, now: datetime) -> CandidateReq
     )
     if existing is not None:
         return existing
-    request = CandidateRequest(
-        application=application,
-        kind=RequestKind.DELETION,
-        body="",
-        details={},
-        created_at=now,
-        respond_by=_respond_by(now),
-        answer="",
-    )
-    db.session.add(request)
-    db.session.flush()
+    request = _new_request(application, RequestKind.DELETION, body="", now=now)
     audit.record("portal.deletion_requested", application, actor=None, now=now)
     return request
 
@@ -637,7 +614,3 @@ def export_data(candidate: Candidate, *, now: datetime) -> dict[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def is_closed_status(status: ApplicationStatus) -> bool:
-    return not status.is_open

@@ -6,6 +6,7 @@ the same page with status 404.
 """
 
 import json
+from functools import wraps
 
 from flask import (
     Blueprint,
@@ -69,6 +70,19 @@ def _load(token: str):
     return link.application
 
 
+def with_application(view):
+    """Resolve the token to its application, or answer with the one "not valid" page."""
+
+    @wraps(view)
+    def wrapped(token: str):
+        application = _load(token)
+        if application is None:
+            return not_valid()
+        return view(token, application)
+
+    return wrapped
+
+
 def _back(token: str, anchor: str = ""):
     return redirect(url_for("portal.page", token=token) + (f"#{anchor}" if anchor else ""))
 
@@ -108,18 +122,14 @@ def _show(token: str, application, *, status: int = 200, **forms):
 
 
 @bp.get("/<token>")
-def page(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def page(token: str, application):
     return _show(token, application)
 
 
 @bp.post("/<token>/call")
-def request_call(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def request_call(token: str, application):
     form = CallForm(prefix="call")
     if not form.validate():
         return _show(token, application, status=422, call_form=form)
@@ -137,10 +147,8 @@ def request_call(token: str):
 
 
 @bp.post("/<token>/question")
-def ask_question(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def ask_question(token: str, application):
     form = QuestionForm(prefix="question")
     if not form.validate():
         return _show(token, application, status=422, question_form=form)
@@ -156,10 +164,8 @@ def ask_question(token: str):
 
 
 @bp.post("/<token>/rating")
-def rate_feedback(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def rate_feedback(token: str, application):
     form = RatingForm(prefix="rating")
     if not form.validate():
         return _show(token, application, status=422, rating_form=form)
@@ -172,10 +178,8 @@ def rate_feedback(token: str):
 
 
 @bp.post("/<token>/pool")
-def join_pool(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def join_pool(token: str, application):
     form = PoolForm(prefix="pool")
     families, locations = services.pool_choices()
     form.role_families.choices = [(f, f) for f in families]
@@ -195,10 +199,8 @@ def join_pool(token: str):
 
 
 @bp.post("/<token>/pool/stop")
-def leave_pool(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def leave_pool(token: str, application):
     if StopPoolForm(prefix="stop").validate():
         services.withdraw_consent(application.candidate, now=utcnow())
         db.session.commit()
@@ -207,10 +209,8 @@ def leave_pool(token: str):
 
 
 @bp.post("/<token>/note")
-def send_note(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def send_note(token: str, application):
     form = NoteForm(prefix="note")
     if not form.validate():
         return _show(token, application, status=422, note_form=form)
@@ -225,10 +225,8 @@ def send_note(token: str):
 
 
 @bp.route("/<token>/withdraw", methods=["GET", "POST"])
-def withdraw(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def withdraw(token: str, application):
     form = WithdrawForm()
     if not application.status.is_open:
         return _back(token)
@@ -247,10 +245,8 @@ def withdraw(token: str):
 
 
 @bp.get("/<token>/my-data.json")
-def download_data(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def download_data(token: str, application):
     document = services.export_data(application.candidate, now=utcnow())
     return Response(
         json.dumps(document, indent=2, ensure_ascii=False),
@@ -260,10 +256,8 @@ def download_data(token: str):
 
 
 @bp.route("/<token>/delete", methods=["GET", "POST"])
-def request_deletion(token: str):
-    application = _load(token)
-    if application is None:
-        return not_valid()
+@with_application
+def request_deletion(token: str, application):
     form = DeleteForm()
     if form.validate_on_submit():
         services.request_deletion(application, now=utcnow())
