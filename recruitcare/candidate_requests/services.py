@@ -18,6 +18,7 @@ from recruitcare.extensions import db
 from recruitcare.models import Application, Candidate, CandidateFeedback, CandidateLink, User
 from recruitcare.models.portal import CandidateNote, CandidateRequest, FeedbackRating, PoolConsent
 from recruitcare.outbox import services as outbox
+from recruitcare.portal import services as portal
 from recruitcare.privacy.services import anonymise_candidates
 
 
@@ -176,33 +177,10 @@ class PortalPanel:
 
 def portal_panel(application: Application, *, now: datetime) -> PortalPanel:
     return PortalPanel(
-        requests=list(
-            db.session.scalars(
-                select(CandidateRequest)
-                .where(CandidateRequest.application_id == application.id)
-                .order_by(CandidateRequest.created_at)
-            )
-        ),
-        notes=list(
-            db.session.scalars(
-                select(CandidateNote)
-                .where(CandidateNote.application_id == application.id)
-                .order_by(CandidateNote.created_at)
-            )
-        ),
-        rating=db.session.scalar(
-            select(FeedbackRating).where(FeedbackRating.application_id == application.id)
-        ),
-        consent=db.session.scalar(
-            select(PoolConsent)
-            .where(
-                PoolConsent.candidate_id == application.candidate_id,
-                PoolConsent.withdrawn_at.is_(None),
-                PoolConsent.expires_at > now,
-            )
-            .order_by(PoolConsent.given_at.desc())
-            .limit(1)
-        ),
+        requests=portal.requests_of(application.id),
+        notes=portal.notes_of(application.id),
+        rating=portal.rating_of(application.id),
+        consent=portal.valid_consent(application.candidate_id, now=now),
         live_links=db.session.scalar(
             select(func.count()).where(
                 CandidateLink.application_id == application.id,

@@ -208,6 +208,46 @@ def candidate_zone(candidate: Candidate) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def requests_of(application_id: int) -> list[CandidateRequest]:
+    return list(
+        db.session.scalars(
+            select(CandidateRequest)
+            .where(CandidateRequest.application_id == application_id)
+            .order_by(CandidateRequest.created_at)
+        )
+    )
+
+
+def notes_of(application_id: int) -> list[CandidateNote]:
+    return list(
+        db.session.scalars(
+            select(CandidateNote)
+            .where(CandidateNote.application_id == application_id)
+            .order_by(CandidateNote.created_at)
+        )
+    )
+
+
+def rating_of(application_id: int) -> FeedbackRating | None:
+    return db.session.scalar(
+        select(FeedbackRating).where(FeedbackRating.application_id == application_id)
+    )
+
+
+def valid_consent(candidate_id: int, *, now: datetime) -> PoolConsent | None:
+    """The person's current consent to be considered, if it is still valid."""
+    return db.session.scalar(
+        select(PoolConsent)
+        .where(
+            PoolConsent.candidate_id == candidate_id,
+            PoolConsent.withdrawn_at.is_(None),
+            PoolConsent.expires_at > now,
+        )
+        .order_by(PoolConsent.given_at.desc())
+        .limit(1)
+    )
+
+
 def load_page(application: Application, *, now: datetime) -> Page:
     history = list(
         db.session.scalars(
@@ -237,39 +277,15 @@ def load_page(application: Application, *, now: datetime) -> Page:
         .options(selectinload(CandidateFeedback.versions))
     )
     approved = feedback.approved if feedback is not None else None
-    consent = db.session.scalar(
-        select(PoolConsent)
-        .where(
-            PoolConsent.candidate_id == application.candidate_id,
-            PoolConsent.withdrawn_at.is_(None),
-            PoolConsent.expires_at > now,
-        )
-        .order_by(PoolConsent.given_at.desc())
-        .limit(1)
-    )
     return Page(
         application=application,
         history=history,
         messages=messages,
         feedback=approved.content if approved is not None else None,
-        requests=list(
-            db.session.scalars(
-                select(CandidateRequest)
-                .where(CandidateRequest.application_id == application.id)
-                .order_by(CandidateRequest.created_at)
-            )
-        ),
-        rating=db.session.scalar(
-            select(FeedbackRating).where(FeedbackRating.application_id == application.id)
-        ),
-        consent=consent,
-        notes=list(
-            db.session.scalars(
-                select(CandidateNote)
-                .where(CandidateNote.application_id == application.id)
-                .order_by(CandidateNote.created_at)
-            )
-        ),
+        requests=requests_of(application.id),
+        rating=rating_of(application.id),
+        consent=valid_consent(application.candidate_id, now=now),
+        notes=notes_of(application.id),
         interview_count=db.session.scalar(
             select(func.count()).where(Interview.application_id == application.id)
         ),
