@@ -26,6 +26,7 @@ from recruitcare.feedback import services as feedback
 from recruitcare.models import Application, OutboxMessage, Reason, User
 from recruitcare.pipeline import services as pipeline
 from recruitcare.portal import services as portal
+from recruitcare.sweep.updates import STATUS_PURPOSE
 
 DEMO_PASSWORD = "recruitcare-demo-2026"
 
@@ -262,8 +263,25 @@ def seed_demo(*, now: datetime, policy: PromisePolicy) -> list[DemoAccount] | No
         if status is not RequisitionStatus.OPEN:
             pipeline.set_requisition_status(requisition, status, actor=users[owner], now=now)
     _follow_up_rejections(random.Random(2027), now)
+    _deliver_past_updates(random.Random(2028), now)
     db.session.flush()
     return list(ACCOUNTS)
+
+
+def _deliver_past_updates(rng: random.Random, now: datetime) -> None:
+    """The status updates of the demo's past went out at the time; left queued, the worker
+    would mail them today with promised dates long gone."""
+    for message in db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.purpose == STATUS_PURPOSE,
+            OutboxMessage.status == DeliveryStatus.SCHEDULED,
+            OutboxMessage.send_after < now,
+        )
+    ):
+        delivered = min(message.send_after + timedelta(minutes=rng.randint(1, 20)), now)
+        message.status = DeliveryStatus.DELIVERED
+        message.attempts = 1
+        message.first_attempt_at = message.last_attempt_at = message.delivered_at = delivered
 
 
 def _follow_up_rejections(rng: random.Random, now: datetime) -> None:

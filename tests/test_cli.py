@@ -3,9 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from recruitcare.domain.enums import RequisitionStatus, Role
+from recruitcare.clock import utcnow
+from recruitcare.domain.enums import DeliveryStatus, RequisitionStatus, Role
 from recruitcare.extensions import db
-from recruitcare.models import Application, Candidate, Reason, Requisition, User
+from recruitcare.models import Application, Candidate, OutboxMessage, Reason, Requisition, User
+from recruitcare.sweep.updates import STATUS_PURPOSE
 from tests.factories import login
 
 
@@ -79,6 +81,28 @@ def test_demo_seed_builds_a_believable_organisation_once(app, runner):
     assert "rhea@northwind.example" in second.output  # accounts shown again
     with app.app_context():
         assert db.session.scalar(select(func.count(Candidate.id))) == candidates
+
+
+def test_demo_seed_leaves_no_past_status_update_to_mail_today(app, runner):
+    """Updates of the demo's past count as delivered then; none goes out with a date gone by."""
+    with app.app_context():
+        before = utcnow()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        queued = db.session.scalars(
+            select(OutboxMessage.send_after).where(
+                OutboxMessage.purpose == STATUS_PURPOSE,
+                OutboxMessage.status == DeliveryStatus.SCHEDULED,
+            )
+        ).all()
+        delivered = db.session.scalar(
+            select(func.count()).where(
+                OutboxMessage.purpose == STATUS_PURPOSE,
+                OutboxMessage.status == DeliveryStatus.DELIVERED,
+            )
+        )
+    assert all(send_after >= before for send_after in queued)
+    assert delivered > 20
 
 
 def test_demo_accounts_can_sign_in_and_see_their_requisitions(app, runner):
