@@ -173,6 +173,14 @@ POSITIVES = [
     ("retaliation", BLOCK, "He reported his supervisor for bullying."),
     ("admission", BLOCK, "The client won't hire people from that kind of background."),
     ("pregnancy_maternity", BLOCK, "His partner is seven months along."),
+    # mechanisms added after the fifth evaluation batch: notes that leave the candidate out
+    ("age", BLOCK, "Seemed a little old for a graduate scheme."),
+    ("age", BLOCK, "Looks about sixty."),
+    ("age", BLOCK, "Strong on SQL but seemed rather old for the team."),
+    ("disability_health", BLOCK, "Is deaf, which makes phone support hard."),
+    ("religion_belief", BLOCK, "Deeply religious and quite vocal about it."),
+    ("gender_reassignment", BLOCK, "Probably trans, judging by the voice."),
+    ("national_origin", BLOCK, "Obviously foreign, the clients may struggle."),
 ]
 
 NEGATIVES = [
@@ -286,6 +294,15 @@ NEGATIVES = [
     ("gender_coded", "She fixed the cold start problem."),
     ("ableist_language", "He has a clear mental model of the system."),
     ("ableist_language", "She has mad skills in SQL."),
+    ("age", "Old habits from waterfall showed in the planning."),
+    ("age", "Seemed comfortable with a young codebase."),
+    ("appearance", "Was short with the interviewer when challenged."),
+    ("national_origin", "Was native-level in Go, idiomatic throughout."),
+    ("national_origin", "Native iOS experience is strong."),
+    ("religion_belief", "Liberal use of mocks in the tests."),
+    ("disability_health", "Was blind to the failing alerts."),
+    ("disability_health", "Sick of manual deploys, so automated them."),
+    ("age", "The system was solid but is old."),
 ]
 
 

@@ -18,6 +18,9 @@ _WINDOW_AFTER = 4
 _CONJUNCTIONS = frozenset(
     ["and", "but", "or", "so", "yet", "though", "although", "which", "who", "whereas", "too"]
 )
+# Conjunctions after which a subject may be left out: "strong on SQL but seemed too old".
+_ELIDING = frozenset(["and", "but", "yet", "though", "although", "so"])
+_DETERMINERS = frozenset(["the", "a", "an", "this", "that", "these", "those", "our", "its"])
 # Words that may stand between a subject and its verb: "she can be", "he'd seem", "she'll be",
 # "I didn't expect him to be".
 _MODALS = frozenset(
@@ -170,20 +173,18 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
             return _ends_phrase(tk, i1)
         return said
     if rule.context == "predicate":
-        return False
+        return _opens_note(tk, i0, i1, vocab)
     return _near_person(tk, i0, i1, vocab)
 
 
 def _said_of(tk: Tokens, i0: int, vocab: Vocabulary) -> bool | None:
     """For ``X is <term>``, ``being <term>`` or ``as a <term>``: is X a person?
 
-    Returns None when the term is not in such a construction at all.
+    Returns None when the term is not in such a construction at all. Interview notes often
+    leave the candidate out (``Seemed too old for the team.``, ``strong on SQL but seemed
+    old``): a link with no subject before it is said of the candidate.
     """
-    j = i0 - 1
-    steps = 0
-    while j >= 0 and tk.brk[j + 1] == 0 and tk.low[j] in vocab.fillers and steps < 5:
-        j -= 1
-        steps += 1
+    j = _before_fillers(tk, i0, vocab)
     if j < 0 or tk.brk[j + 1] != 0:
         return None
     w = tk.low[j]
@@ -192,11 +193,13 @@ def _said_of(tk: Tokens, i0: int, vocab: Vocabulary) -> bool | None:
     if w not in vocab.copulas:
         return None
     k = j - 1
-    while k > 0 and tk.brk[k + 1] == 0 and tk.low[k] in _MODALS:
+    while k >= 0 and tk.brk[k + 1] == 0 and tk.low[k] in _MODALS:
         k -= 1
     if k < 0 or tk.brk[k + 1] != 0:
-        return False
+        return True
     subject = tk.low[k]
+    if subject in _ELIDING:
+        return _sentence_about_person(tk, k, vocab)
     if (
         subject in vocab.pronouns
         or subject in vocab.person_nouns
@@ -208,6 +211,48 @@ def _said_of(tk: Tokens, i0: int, vocab: Vocabulary) -> bool | None:
         return False
     raw = tk.raw[k]
     return raw[0].isupper() and not raw.isupper()
+
+
+def _before_fillers(tk: Tokens, i0: int, vocab: Vocabulary) -> int:
+    """Index of the first word before the term that is not a filler (-1 at the start)."""
+    j = i0 - 1
+    steps = 0
+    while j >= 0 and tk.brk[j + 1] == 0 and tk.low[j] in vocab.fillers and steps < 5:
+        j -= 1
+        steps += 1
+    return j
+
+
+def _opens_note(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
+    """A term that opens a sentence, after fillers only, is said of the candidate when it
+    closes its phrase or is followed by "for": "Very religious, might ...", "Clearly trans.",
+    "Too old for the team." ("Old habits ...", "Native iOS work ..." do not count.)"""
+    j = _before_fillers(tk, i0, vocab)
+    if j >= 0 and tk.brk[j + 1] < 2:
+        return False
+    return _ends_phrase(tk, i1) or tk.low[i1] == "for"
+
+
+def _sentence_about_person(tk: Tokens, k: int, vocab: Vocabulary) -> bool:
+    """For a subject left out after a conjunction ("knows SQL but seemed old"): is the
+    sentence about a person? Decided by the words that open the sentence."""
+    s = k
+    while s > 0 and tk.brk[s] < 2:
+        s -= 1
+    w = tk.low[s]
+    if w in vocab.pronouns or w in vocab.person_nouns or w in vocab.role_nouns:
+        return True
+    if w in vocab.not_subjects or w in vocab.things:
+        return False
+    if w in _DETERMINERS:
+        for j in range(s + 1, min(k, s + 4)):
+            v = tk.low[j]
+            if v in vocab.person_nouns or v in vocab.role_nouns:
+                return True
+            if v in vocab.things:
+                return False
+        return False
+    return True
 
 
 def _ends_phrase(tk: Tokens, i1: int) -> bool:
