@@ -181,6 +181,11 @@ POSITIVES = [
     ("religion_belief", BLOCK, "Deeply religious and quite vocal about it."),
     ("gender_reassignment", BLOCK, "Probably trans, judging by the voice."),
     ("national_origin", BLOCK, "Obviously foreign, the clients may struggle."),
+    # a verb of making turns a protected word into a topic of work, but not every verb does
+    ("disability_health", BLOCK, "She developed diabetes last year."),
+    ("religion_belief", BLOCK, "He maintains a kosher diet."),
+    ("retaliation", BLOCK, "Launched a class action against the company."),
+    ("retaliation", BLOCK, "Wrote a grievance against her manager."),
 ]
 
 NEGATIVES = [
@@ -303,6 +308,9 @@ NEGATIVES = [
     ("disability_health", "Was blind to the failing alerts."),
     ("disability_health", "Sick of manual deploys, so automated them."),
     ("age", "The system was solid but is old."),
+    ("citizenship", "She designed a passport renewal flow for a travel agency."),
+    ("family_status", "He built a childcare voucher integration for a payroll client."),
+    ("pregnancy_maternity", "Tested the maternity leave calculator end to end."),
 ]
 
 

@@ -20,7 +20,9 @@ _CONJUNCTIONS = frozenset(
 )
 # Conjunctions after which a subject may be left out: "strong on SQL but seemed too old".
 _ELIDING = frozenset(["and", "but", "yet", "though", "although", "so"])
-_DETERMINERS = frozenset(["the", "a", "an", "this", "that", "these", "those", "our", "its"])
+_DETERMINERS = frozenset(
+    ["the", "a", "an", "this", "that", "these", "those", "our", "its", "their", "new"]
+)
 # Words that may stand between a subject and its verb: "she can be", "he'd seem", "she'll be",
 # "I didn't expect him to be".
 _MODALS = frozenset(
@@ -137,6 +139,7 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
         and not rule.unless_next
         and not rule.unless_prev
         and not rule.product_guard
+        and not rule.work_guard
     ):
         return True
     n = len(tk.low)
@@ -153,6 +156,13 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
                 break
             if w in vocab.product_nouns:
                 return False
+    if rule.work_guard:
+        # "Built a passport photo checker": the object of a verb of making is a piece of work.
+        j = i0 - 1
+        while j >= 0 and i0 - j <= 3 and tk.brk[j + 1] == 0 and tk.low[j] in _DETERMINERS:
+            j -= 1
+        if j >= 0 and j < i0 - 1 and tk.brk[j + 1] == 0 and tk.low[j] in vocab.work_verbs:
+            return False
     if rule.context == "any":
         return True
     j = i1

@@ -42,7 +42,9 @@ class Rule:
     With ``predicate_end`` the term must also close the phrase (``she is tall.``), so that
     ``she is big on testing`` or ``he is short on time`` do not count. With ``product_guard``
     a product noun right after the term means it names a topic of work (``a pregnancy
-    tracking app``, ``the disability insurance product``), not the candidate.
+    tracking app``, ``the disability insurance product``), not the candidate, and so does a
+    verb of making before it (``built a passport photo checker``) unless ``work_guard`` is
+    false (``launched a class action`` is an act, not a piece of work).
     """
 
     id: str
@@ -56,6 +58,7 @@ class Rule:
     person_next: frozenset[str]
     predicate_end: bool
     product_guard: bool
+    work_guard: bool
     message: str
     suggestion: str
     kind: str
@@ -80,6 +83,7 @@ class Vocabulary:
     fillers: frozenset[str]
     person_markers: frozenset[str]
     stop_words: frozenset[str]
+    work_verbs: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +247,7 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         person_next=_words(data.get("person_next", [])),
         predicate_end=bool(data.get("predicate_end", False)),
         product_guard=bool(data.get("product_guard", False)),
+        work_guard=bool(data.get("work_guard", data.get("product_guard", False))),
         message=explanation,
         suggestion=suggestion,
         kind=category.kind,
@@ -262,6 +267,7 @@ def _message_rule(rid: str, category: Category, text: dict) -> Rule:
         person_next=frozenset(),
         predicate_end=False,
         product_guard=False,
+        work_guard=False,
         message=text["explanation"],
         suggestion=text["advice"],
         kind=category.kind,
