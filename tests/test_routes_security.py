@@ -54,6 +54,7 @@ ANY = {
     "stage_id": 1,
     "user_id": 1,
     "reason_id": 1,
+    "consent_id": 1,
     "key": "interim_update",
     "name": "x.eml",
     "token": "A" * 43,
@@ -120,7 +121,7 @@ def test_post_only_routes_refuse_get(app):
 def other_team(app):
     """Team A has one of everything; the test signs in as team B's recruiter."""
     from recruitcare.closure import services as closure
-    from recruitcare.models.portal import CandidateRequest
+    from recruitcare.models.portal import CandidateRequest, PoolConsent
     from recruitcare.outbox import services as outbox
 
     with app.app_context():
@@ -169,7 +170,14 @@ def other_team(app):
             created_at=NOW,
             respond_by=NOW,
         )
-        db.session.add_all([draft, request])
+        consent = PoolConsent(
+            candidate=application.candidate,
+            application=application,
+            role_families=["Engineering"],
+            given_at=NOW,
+            expires_at=NOW.replace(year=NOW.year + 5),
+        )
+        db.session.add_all([draft, request, consent])
         db.session.flush()
         values = {
             "requisition_id": requisition.id,
@@ -181,6 +189,7 @@ def other_team(app):
             "outcome_id": outcome.id,
             "criterion_id": requisition.criteria[0].id,
             "stage_id": requisition.stages[0].id,
+            "consent_id": consent.id,
         }
         try:
             from recruitcare.models.waiting import CandidateUpdate

@@ -2,15 +2,23 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from recruitcare import audit
-from recruitcare.access import get_application_or_404, require_login, role_required
-from recruitcare.candidate_requests import services
+from recruitcare.access import (
+    get_application_or_404,
+    get_requisition_or_404,
+    require_login,
+    role_required,
+    visible_requisitions,
+)
+from recruitcare.candidate_requests import pool, services
 from recruitcare.candidate_requests.forms import AnswerForm, DeletePersonForm
 from recruitcare.clock import utcnow
-from recruitcare.domain.enums import Role
+from recruitcare.domain.enums import RequisitionStatus, Role
 from recruitcare.domain.portal import RequestKind
 from recruitcare.extensions import db
+from recruitcare.models import Requisition
 from recruitcare.portal import services as portal
 
 bp = Blueprint("requests", __name__)
@@ -104,13 +112,56 @@ def talent_pool():
     role_family = request.args.get("role_family", "").strip()
     location = request.args.get("location", "").strip()
     families, locations = portal.pool_choices()
+    entries = services.talent_pool(now=utcnow(), role_family=role_family, location=location)
+    open_jobs = list(
+        db.session.scalars(
+            visible_requisitions(current_user)
+            .where(Requisition.status == RequisitionStatus.OPEN)
+            .order_by(Requisition.title)
+        )
+    )
     return render_template(
         "candidate_requests/talent_pool.html",
-        entries=services.talent_pool(now=utcnow(), role_family=role_family, location=location),
+        entries=entries,
+        openings=pool.matching_open_requisitions([e.consent for e in entries], open_jobs),
         families=families,
         locations=locations,
         role_family=role_family,
         location=location,
+    )
+
+
+def pool_suggestions(requisition: Requisition) -> list[pool.Suggestion] | None:
+    """The board's "From the talent pool" panel, for recruiters and admins while the job is
+    open; None when the panel is not shown. A template global, so the board includes the
+    panel with one line and its view stays the pipeline's."""
+    if not current_user.can_manage_pipeline or requisition.status is not RequisitionStatus.OPEN:
+        return None
+    return pool.suggest_from_pool(requisition, now=utcnow())
+
+
+bp.add_app_template_global(pool_suggestions)
+
+
+@bp.post("/requisitions/<int:requisition_id>/talent-pool/<int:consent_id>/invite")
+@staff
+def invite_from_pool(requisition_id: int, consent_id: int):
+    """Invite one person from the pool to apply; a refusal sends nothing and says why."""
+    requisition = get_requisition_or_404(
+        current_user, requisition_id, joinedload(Requisition.owner)
+    )
+    consent = pool.get_consent_or_404(consent_id)
+    name = consent.candidate.name
+    try:
+        pool.invite_to_apply(requisition, consent, actor=current_user, now=utcnow())
+    except pool.InviteError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"{name} is invited to apply; the email is on its way.", "success")
+    return redirect(
+        url_for("pipeline.board", requisition_id=requisition_id, pool=1, _anchor="talent-pool")
     )
 
 
