@@ -23,7 +23,7 @@ from recruitcare.domain.feedback import FeedbackDraft, Item
 from recruitcare.domain.portal import CallMedium
 from recruitcare.extensions import db
 from recruitcare.feedback import services as feedback
-from recruitcare.models import Application, OutboxMessage, Reason, User
+from recruitcare.models import Application, OutboxMessage, Reason, Requisition, User
 from recruitcare.pipeline import services as pipeline
 from recruitcare.portal import services as portal
 from recruitcare.sweep.updates import STATUS_PURPOSE
@@ -264,8 +264,33 @@ def seed_demo(*, now: datetime, policy: PromisePolicy) -> list[DemoAccount] | No
             pipeline.set_requisition_status(requisition, status, actor=users[owner], now=now)
     _follow_up_rejections(random.Random(2027), now)
     _deliver_past_updates(random.Random(2028), now)
+    _join_pool(now)
     db.session.flush()
     return list(ACCOUNTS)
+
+
+def _join_pool(now: datetime) -> None:
+    """A few people turned down for jobs no longer open asked to hear about similar roles, so
+    open jobs of the same kind show them under "From the talent pool"."""
+    turned_down = db.session.scalars(
+        select(Application)
+        .join(Application.requisition)
+        .where(
+            Application.status == ApplicationStatus.REJECTED,
+            Requisition.status != RequisitionStatus.OPEN,
+        )
+        .order_by(Application.id)
+        .limit(4)
+    ).all()
+    for application in turned_down:
+        job = application.requisition
+        portal.consent_to_pool(
+            application,
+            role_families=[job.role_family],
+            locations=[job.location],
+            months=12,
+            now=min(application.closed_at + timedelta(days=1), now),
+        )
 
 
 def _deliver_past_updates(rng: random.Random, now: datetime) -> None:
