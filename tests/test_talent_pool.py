@@ -383,3 +383,19 @@ def test_the_talent_pool_page_links_to_open_jobs_that_match(app, world, clock):
     # Gwen applied already: no link for her.
     gwen = page[page.index("Gwen Applied") :]
     assert link not in gwen.split("</section>")[0]
+
+
+def test_the_talent_pool_filter_compares_as_suggestions_do_and_keeps_the_open_minded(
+    app, world, clock
+):
+    """Amara named " engineering ", Bao named Design and TORONTO, Gwen named only Toronto."""
+    client = app.test_client()
+    login(client, "rita@example.com")
+    engineering = client.get("/talent-pool?role_family=Engineering").text
+    assert "Amara Okafor" in engineering
+    assert "Gwen Applied" in engineering  # named no kind of role: open to any
+    assert "Bao Cho" not in engineering and "Chiara Elsewhere" not in engineering
+    toronto = client.get("/talent-pool?location=Toronto").text
+    assert "Bao Cho" in toronto and "Gwen Applied" in toronto
+    assert "Amara Okafor" in toronto  # named no location
+    assert "Chiara Elsewhere" not in toronto

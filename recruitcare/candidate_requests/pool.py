@@ -45,8 +45,11 @@ def invite_key(requisition_id: int, candidate_id: int) -> str:
 # ---- matching (pure) ---------------------------------------------------------------------------
 
 
-def _norm(value: str) -> str:
-    return value.strip().casefold()
+def matching(choices: Iterable[str], wanted: str) -> list[str]:
+    """The choices equal to ``wanted``, compared trimmed and case-insensitively; an empty
+    ``wanted`` matches none."""
+    key = wanted.strip().casefold()
+    return [c for c in choices if key and c.strip().casefold() == key]
 
 
 def matches(
@@ -55,11 +58,7 @@ def matches(
     """Which of the person's role families and locations are the job's, compared trimmed and
     case-insensitively. A job without a role family (or location) matches nobody on it, and
     an empty list in a consent matches nothing: the person chose the other one."""
-    family, place = _norm(role_family), _norm(location)
-    return (
-        [f for f in role_families if family and _norm(f) == family],
-        [p for p in locations if place and _norm(p) == place],
-    )
+    return matching(role_families, role_family), matching(locations, location)
 
 
 # ---- suggestions -------------------------------------------------------------------------------

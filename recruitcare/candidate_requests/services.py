@@ -7,15 +7,16 @@ from typing import Any
 
 from flask import current_app, render_template
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from recruitcare import audit
 from recruitcare.access import requisition_filter
+from recruitcare.candidate_requests import pool
 from recruitcare.domain.language import Finding, Severity, check
 from recruitcare.domain.portal import RequestKind
 from recruitcare.domain.tokens import link_template
 from recruitcare.extensions import db
-from recruitcare.models import Application, Candidate, CandidateFeedback, CandidateLink, User
+from recruitcare.models import Application, Candidate, CandidateLink, User
 from recruitcare.models.portal import CandidateNote, CandidateRequest, FeedbackRating, PoolConsent
 from recruitcare.outbox import services as outbox
 from recruitcare.portal import services as portal
@@ -201,7 +202,12 @@ class PoolEntry:
 
 def talent_pool(*, now: datetime, role_family: str = "", location: str = "") -> list[PoolEntry]:
     """People whose consent to be considered is still valid, with the strengths from their
-    earlier feedback. Expired or withdrawn consent is simply not here."""
+    earlier feedback. Expired or withdrawn consent is simply not here.
+
+    A filter keeps the people who named that role family (or location), compared as the
+    board's suggestions compare them, and those who named none of that kind: they are open
+    to any.
+    """
     consents = list(
         db.session.scalars(
             select(PoolConsent)
@@ -212,24 +218,17 @@ def talent_pool(*, now: datetime, role_family: str = "", location: str = "") -> 
                 Candidate.anonymised_at.is_(None),
             )
             .options(
-                joinedload(PoolConsent.candidate),
+                contains_eager(PoolConsent.candidate),
                 joinedload(PoolConsent.application).joinedload(Application.requisition),
             )
             .order_by(PoolConsent.given_at.desc())
         )
     )
-    if role_family:
-        consents = [c for c in consents if role_family in c.role_families]
-    if location:
-        consents = [c for c in consents if location in c.locations]
-    ids = [c.application_id for c in consents if c.application_id]
-    strengths = {
-        f.application_id: f.approved.content.get("strengths", [])
-        for f in db.session.scalars(
-            select(CandidateFeedback)
-            .where(CandidateFeedback.application_id.in_(ids))
-            .options(selectinload(CandidateFeedback.versions))
-        )
-        if f.approved is not None
-    }
+    consents = [
+        c
+        for c in consents
+        if (not role_family or not c.role_families or pool.matching(c.role_families, role_family))
+        and (not location or not c.locations or pool.matching(c.locations, location))
+    ]
+    strengths = pool.approved_strengths(c.application_id for c in consents)
     return [PoolEntry(c, strengths.get(c.application_id, [])) for c in consents]
