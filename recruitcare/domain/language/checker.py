@@ -174,7 +174,8 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
         if w in vocab.things:
             # "a trans account manager": a thing noun that names a person's job.
             return j + 1 < n and tk.brk[j + 1] == 0 and tk.low[j + 1] in vocab.role_nouns
-        if w in vocab.stop_words:
+        if w in vocab.stop_words or w in vocab.pronouns:
+            # "after his transition he changed jobs": a pronoun starts another clause.
             break
         j += 1
     said = _said_of(tk, i0, vocab)
