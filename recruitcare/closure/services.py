@@ -289,13 +289,14 @@ def personal_copy(template_text: str, values: Mapping[str, str | None]) -> str:
     """The template filled in for one person, still in the placeholder language: values that
     are not known yet and the link stay as placeholders, typed braces stay literal.
 
-    The same as rendering the template with those values, using the parsed template once
-    for a whole batch.
+    Rendering the copy gives what rendering the template with those values gives. The
+    template's literal braces are written doubled again: single, they would make ``{{7*7}}``
+    a syntax error in the copy, and a value written between literal braces a placeholder.
     """
     out = []
     for part in _parsed(template_text):
         if isinstance(part, wording.Text):
-            out.append(part.text)
+            out.append(_brace(part.text))
             continue
         name = part.name
         if name not in values:
