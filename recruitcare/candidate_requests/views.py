@@ -17,6 +17,7 @@ from recruitcare.candidate_requests.forms import AnswerForm, DeletePersonForm
 from recruitcare.clock import utcnow
 from recruitcare.domain.enums import RequisitionStatus, Role
 from recruitcare.domain.portal import RequestKind
+from recruitcare.domain.words import plural
 from recruitcare.extensions import db
 from recruitcare.models import Requisition
 from recruitcare.portal import services as portal
@@ -183,5 +184,5 @@ def revoke_links(application_id: int):
     count = portal.revoke_links(application, now=utcnow())
     audit.record("portal.links_revoked", application, actor=current_user, now=utcnow())
     db.session.commit()
-    flash(f"{count} link{'s' if count != 1 else ''} revoked.", "success")
+    flash(f"{plural(count, 'link')} revoked.", "success")
     return redirect(url_for("pipeline.application", application_id=application.id))

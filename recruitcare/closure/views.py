@@ -39,6 +39,7 @@ from recruitcare.domain.enums import (
     Role,
 )
 from recruitcare.domain.redirects import safe_next_path
+from recruitcare.domain.words import plural
 from recruitcare.extensions import db
 from recruitcare.formutil import choices
 from recruitcare.models import (
@@ -254,7 +255,7 @@ def closeout(requisition_id: int):
                 applications = _needing_closure(requisition, mode)
             else:
                 db.session.commit()
-                flash(f"{count} messages approved and scheduled.", "success")
+                flash(f"{plural(count, 'message')} approved and scheduled.", "success")
                 return redirect(url_for("closure.closeout", requisition_id=requisition.id))
     reviews = _reviews(applications, mode)
     return render_template(

@@ -25,6 +25,7 @@ from recruitcare.domain.language import (
     format_report,
     worst_severity,
 )
+from recruitcare.domain.words import plural
 
 feedback_cli = AppGroup("feedback", help="Candidate feedback tools.")
 
@@ -75,7 +76,7 @@ def check_command(
             click.echo(f"line {number}: {format_report(text, findings)}\n")
     if not as_json:
         click.echo(
-            f"{_plural(counts['lines'], 'line')} checked: {counts['block']} to rewrite "
+            f"{plural(counts['lines'], 'line')} checked: {counts['block']} to rewrite "
             f"(block), {counts['warn']} to review (warn)."
         )
 
@@ -151,7 +152,3 @@ def _decoded(raw_lines: Iterable[bytes], name: str) -> Iterator[tuple[int, str]]
         raise click.ClickException(
             f"cannot read {name} after line {number}: {error.strerror or error}."
         ) from None
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

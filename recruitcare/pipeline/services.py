@@ -24,6 +24,7 @@ from recruitcare.domain.pipeline import (
     apply_decision,
     can_undo,
 )
+from recruitcare.domain.words import plural
 from recruitcare.extensions import db
 from recruitcare.models import (
     Application,
@@ -123,10 +124,10 @@ class CloseOutRemaining:
         parts = []
         if self.undecided:
             n = self.undecided
-            parts.append(f"{n} candidate{'s' if n != 1 else ''} still without a final outcome")
+            parts.append(f"{plural(n, 'candidate')} still without a final outcome")
         if self.undelivered:
             n = self.undelivered
-            parts.append(f"{n} closure message{'s' if n != 1 else ''} not delivered yet")
+            parts.append(f"{plural(n, 'closure message')} not delivered yet")
         return " and ".join(parts)
 
 

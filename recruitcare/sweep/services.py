@@ -45,6 +45,7 @@ from recruitcare.domain.sweep import (
     lapsed_promise,
     needs_scorecard_reminder,
 )
+from recruitcare.domain.words import plural
 from recruitcare.extensions import db
 from recruitcare.models import (
     Application,
@@ -172,10 +173,6 @@ def send_digest(
     return message
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 # ---- 1. scorecard reminders -------------------------------------------------------------------
 
 
@@ -237,7 +234,7 @@ def remind_interviewers(now: datetime, settings: SweepSettings) -> StepResult:
             user,
             kind="scorecards",
             day=day,
-            subject=f"{_plural(len(interviews), 'scorecard')} waiting for you",
+            subject=f"{plural(len(interviews), 'scorecard')} waiting for you",
             template="digest_scorecards",
             now=now,
             interviews=interviews,
@@ -495,7 +492,7 @@ def escalate_promises(now: datetime, settings: SweepSettings) -> StepResult:
             user,
             kind="escalation",
             day=day,
-            subject=f"{_plural(count, 'candidate')} waiting on a decision",
+            subject=f"{plural(count, 'candidate')} waiting on a decision",
             template="digest_escalation",
             now=now,
             groups=[(e, [i for i in mine if i.escalation is e]) for e in Escalation],
