@@ -206,6 +206,26 @@ def test_pattern_rules_must_declare_triggers(tmp_path):
         load_rules(str(tmp_path))
 
 
+def test_start_in_a_pattern_also_finds_a_note_without_a_subject(tmp_path):
+    for name in ("message.toml", "context.toml"):
+        (tmp_path / name).write_text((PACKAGE_DIR / "rules" / name).read_text(encoding="utf-8"))
+    (tmp_path / "x.toml").write_text(
+        '[categories.x]\nexplanation = "x"\n'
+        '[[rules]]\nid = "x.left"\ncategory = "x"\nseverity = "warn"\n'
+        'patterns = ["(?:she |{start})left early"]\ntriggers = ["left"]\n',
+        encoding="utf-8",
+    )
+    rules = load_rules(str(tmp_path))
+
+    def starts(text):
+        return [f.start for f in check(text, rules=rules)]
+
+    assert starts("She left early.") == [0]
+    assert starts("Left early.") == [0]
+    assert starts("Good answers. Left early.") == [14]
+    assert starts("The train left early.") == []
+
+
 def _sentences():
     from tests.domain.test_language_eval import load_eval
     from tests.domain.test_language_rules import NEGATIVES, POSITIVES

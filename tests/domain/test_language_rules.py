@@ -215,6 +215,12 @@ POSITIVES = [
     ("language_accent", WARN, "Her French would need work for the Lyon client."),
     ("admission", WARN, "We'll make sure you're hired in the spring."),
     ("appearance", WARN, "Came to the onsite in a tracksuit."),
+    # patterns anchored on "she ..." also find the note that leaves her out
+    ("age", BLOCK, "Retired early from the bank and came back last year."),
+    ("gender_reassignment", BLOCK, "Transitioned during her last job, the reference said."),
+    ("pregnancy_maternity", BLOCK, "Is about five months along."),
+    ("national_origin", BLOCK, "Comes from Karachi, so the client may be wary."),
+    ("retaliation", BLOCK, "Needs several adjustments for the on-site day."),
 ]
 
 NEGATIVES = [
@@ -358,6 +364,10 @@ NEGATIVES = [
     ("citizenship", "Visa and Mastercard integrations were her last project."),
     ("vague_fit", "Culturally, the team is remote-first and async."),
     ("personal_data", "Our new office is near the station."),
+    ("age", "Retired Jenkins in favour of GitHub Actions."),
+    ("gender_reassignment", "Transitioned a monolith to services over a year."),
+    ("gender_reassignment", "Transitioned Kafka consumers to the new cluster."),
+    ("retaliation", "Needs a lot of hand-holding on Kubernetes."),
 ]
 
 

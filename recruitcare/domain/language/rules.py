@@ -15,6 +15,9 @@ CONTEXTS = ("any", "person", "predicate")
 KINDS = ("legal", "process", "style")
 _WORD = re.compile(r"\w+")
 _WORD_CACHE_LIMIT = 50_000
+# ``{start}`` in a pattern: the start of a sentence that opens with a capital letter, so that a
+# pattern written for "she transitioned" also finds the note "Transitioned a few years ago.".
+_SENTENCE_START = r"(?:^|(?<=[.;!?] )|(?<=[.;!?]  )|(?<=\n))(?-i:(?=[A-Z]))"
 _CRITERION_TEMPLATE = (
     "Describe the gap against a job criterion: 'On {criterion}, we observed <evidence>; "
     "the role needs <gap>; a next step would be <next step>.'"
@@ -204,7 +207,7 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
     if context not in CONTEXTS:
         raise ValueError(f"{source}: rule {rid} has unknown context {context}")
     phrases = list(data.get("phrases", ()))
-    patterns = list(data.get("patterns", ()))
+    patterns = [p.replace("{start}", _SENTENCE_START) for p in data.get("patterns", ())]
     if not phrases and not patterns:
         raise ValueError(f"{source}: rule {rid} has neither phrases nor patterns")
     if patterns and not data.get("triggers"):
