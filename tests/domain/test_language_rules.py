@@ -221,6 +221,7 @@ POSITIVES = [
     ("pregnancy_maternity", BLOCK, "Is about five months along."),
     ("national_origin", BLOCK, "Comes from Karachi, so the client may be wary."),
     ("retaliation", BLOCK, "Needs several adjustments for the on-site day."),
+    ("vague_fit", BLOCK, "They weren't the right match for this team."),
 ]
 
 NEGATIVES = [
@@ -368,6 +369,7 @@ NEGATIVES = [
     ("gender_reassignment", "Transitioned a monolith to services over a year."),
     ("gender_reassignment", "Transitioned Kafka consumers to the new cluster."),
     ("retaliation", "Needs a lot of hand-holding on Kubernetes."),
+    ("vague_fit", "The hash wasn't a match for the stored checksum."),
 ]
 
 
