@@ -227,11 +227,11 @@ def test_start_in_a_pattern_also_finds_a_note_without_a_subject(tmp_path):
 
 
 def _sentences():
-    from tests.domain.test_language_eval import load_eval
+    from tests.domain.test_language_eval import EVAL_FILES, load_eval
     from tests.domain.test_language_rules import NEGATIVES, POSITIVES
 
     texts = [text for _, _, text in POSITIVES] + [text for _, text in NEGATIVES]
-    return texts + [text for _, _, text in load_eval()]
+    return texts + [text for path in EVAL_FILES.values() for _, _, text in load_eval(path)]
 
 
 def test_trigger_prefilter_never_hides_a_finding(monkeypatch):

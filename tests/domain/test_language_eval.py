@@ -1,12 +1,13 @@
 """Evaluation of the language checker on labelled recruiter feedback.
 
-Two files, both written separately from the rule tables in test_language_rules.py (see
-tests/data/PROVENANCE.md): language_eval.tsv (batches 1-3) and language_holdout.tsv (batch 4).
-Each batch was measured once on unseen text before the rules were tuned on its failures, and
-those first figures are recorded in PROVENANCE.md; the figures printed here are after tuning,
-so they are in-sample. The test prints a per-category table for each file and for both
-together (``pytest -s``) and holds the checker, on both files together, to two targets: at
-least 95% of block lines blocked, and at most 2% of safe lines blocked.
+Three files, all written separately from the rule tables in test_language_rules.py (see
+tests/data/PROVENANCE.md): language_eval.tsv (batches 1-3), language_holdout.tsv (batch 4) and
+language_batch5.tsv (batch 5). Each batch was measured once on unseen text before the rules
+were tuned on its failures, and those first figures are recorded in PROVENANCE.md; the figures
+printed here are after tuning, so they are in-sample. The test prints a per-category table for
+each file and for all of them together (``pytest -s``) and holds the checker, on all files
+together, to two targets: at least 95% of block lines blocked, and at most 2% of safe lines
+blocked.
 """
 
 import csv
@@ -20,7 +21,8 @@ from recruitcare.domain.language import Severity, check
 DATA = Path(__file__).resolve().parents[1] / "data"
 EVAL_PATH = DATA / "language_eval.tsv"
 HOLDOUT_PATH = DATA / "language_holdout.tsv"
-EVAL_FILES = {"batches 1-3": EVAL_PATH, "batch 4": HOLDOUT_PATH}
+BATCH5_PATH = DATA / "language_batch5.tsv"
+EVAL_FILES = {"batches 1-3": EVAL_PATH, "batch 4": HOLDOUT_PATH, "batch 5": BATCH5_PATH}
 BLOCK_RECALL_TARGET = 0.95
 SAFE_BLOCKED_LIMIT = 0.02
 
@@ -109,14 +111,14 @@ def rows_by_file():
 @pytest.fixture(scope="module")
 def results(rows_by_file):
     out = {name: evaluate(rows) for name, rows in rows_by_file.items()}
-    out["both files"] = evaluate([row for rows in rows_by_file.values() for row in rows])
+    out["all files"] = evaluate([row for rows in rows_by_file.values() for row in rows])
     return out
 
 
 @pytest.mark.parametrize("name", EVAL_FILES)
 def test_eval_file_is_well_formed(rows_by_file, name):
     rows = rows_by_file[name]
-    assert len(rows) >= 400
+    assert len(rows) >= 300
     assert {label for label, _, _ in rows} == {"block", "warn", "safe"}
     assert all(bool(category) == (label != "safe") for label, category, _ in rows)
     texts = [text for _, _, text in rows]
@@ -124,14 +126,16 @@ def test_eval_file_is_well_formed(rows_by_file, name):
 
 
 def test_eval_files_do_not_share_lines(rows_by_file):
-    first, second = ({text.lower() for _, _, text in rows} for rows in rows_by_file.values())
-    assert not first & second
+    seen: dict[str, str] = {}
+    for name, rows in rows_by_file.items():
+        for _, _, text in rows:
+            assert seen.setdefault(text.lower(), name) == name, (text, seen[text.lower()], name)
 
 
 def test_eval_targets(results, capsys):
     with capsys.disabled():
         for name, result in results.items():
             print("\n" + format_table(result, title=f"language eval, {name}"))
-    combined = results["both files"]
+    combined = results["all files"]
     assert combined["block_recall"] >= BLOCK_RECALL_TARGET
     assert combined["safe_blocked"] <= SAFE_BLOCKED_LIMIT
