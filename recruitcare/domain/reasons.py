@@ -31,8 +31,8 @@ DEFAULT_REASONS: tuple[DefaultReason, ...] = (
         "closer_candidate",
         Decision.REJECT,
         "Another candidate was closer to the criteria",
-        "We had a strong field and offered the role to a person whose experience matched "
-        "this role's criteria more closely.",
+        "We had a strong field for this role, and on the criteria we assessed we decided not "
+        "to continue with your application this time.",
         "rejected_after_interview",
     ),
     DefaultReason(

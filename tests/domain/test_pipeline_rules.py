@@ -1,4 +1,5 @@
-"""How each decision moves an application through a five-stage pipeline."""
+"""How each decision moves an application through a five-stage pipeline, and the reasons it
+may give."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -7,7 +8,9 @@ import pytest
 
 from recruitcare.domain.enums import ApplicationStatus as S
 from recruitcare.domain.enums import Decision as D
+from recruitcare.domain.language import Severity, check
 from recruitcare.domain.pipeline import TransitionError, apply_decision, can_undo
+from recruitcare.domain.reasons import DEFAULT_REASONS
 
 STAGES = 5
 
@@ -53,3 +56,10 @@ TORONTO = ZoneInfo("America/Toronto")
 )
 def test_undo_only_on_the_same_local_day(decided, now, expected):
     assert can_undo(decided, now, TORONTO) is expected
+
+
+@pytest.mark.parametrize("reason", DEFAULT_REASONS, ids=lambda r: r.code)
+def test_default_reasons_tell_the_candidate_nothing_the_checker_blocks(reason):
+    """The explanation goes into closure messages; a blocked one stops every close-out."""
+    findings = check(reason.candidate_explanation)
+    assert [f.rule for f in findings if f.severity is Severity.BLOCK] == []
