@@ -370,6 +370,13 @@ NEGATIVES = [
     ("gender_reassignment", "Transitioned Kafka consumers to the new cluster."),
     ("retaliation", "Needs a lot of hand-holding on Kubernetes."),
     ("vague_fit", "The hash wasn't a match for the stored checksum."),
+    ("age", "Upgraded the driver from 3.24.0 to 3.45.1 without downtime."),
+    ("age", "If the cache exists but is older than a day, she rebuilds it."),
+    ("age", "Advancing to the last stage is an offer; past it, the start date."),
+    ("family_status", "She walked the tree with self.parent and a stack."),
+    ("disability_health", "The slow, obvious answer came first, then a better one."),
+    ("disability_health", "Every check runs, is disabled by default, or is skipped."),
+    ("gender_reassignment", "The previous name of the endpoint stays as an alias."),
 ]
 
 

@@ -23,6 +23,19 @@ _ELIDING = frozenset(["and", "but", "yet", "though", "although", "so"])
 _DETERMINERS = frozenset(
     ["the", "a", "an", "this", "that", "these", "those", "our", "its", "their", "new"]
 )
+_QUANTIFIERS = frozenset(["every", "each", "any", "no", "some", "all", "most", "another"])
+_SUBJECT_PRONOUNS = frozenset(["he", "she", "they", "you", "i", "we"])
+# Words that open a sentence without being its subject: "If the file exists but is older ...".
+_OPENERS = frozenset(
+    [
+        *("if", "when", "whenever", "because", "although", "though", "while", "once", "unless"),
+        *("since", "after", "before", "as", "so", "then", "however", "also", "in", "on", "at"),
+        *("for", "with", "from", "by", "to", "of", "and", "but", "or", "there", "here", "note"),
+        *("see", "where", "whether", "until", "what", "which", "how", "why", "it", "this"),
+    ]
+)
+# "A bit old", "a little too young": an article that starts a degree, not a noun phrase.
+_DEGREE = frozenset(["bit", "little", "tad", "touch", "lot", "kind", "sort"])
 # Words that may stand between a subject and its verb: "she can be", "he'd seem", "she'll be",
 # "I didn't expect him to be".
 _MODALS = frozenset(
@@ -174,8 +187,8 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
         if w in vocab.things:
             # "a trans account manager": a thing noun that names a person's job.
             return j + 1 < n and tk.brk[j + 1] == 0 and tk.low[j + 1] in vocab.role_nouns
-        if w in vocab.stop_words or w in vocab.pronouns:
-            # "after his transition he changed jobs": a pronoun starts another clause.
+        if w in vocab.stop_words or w in _SUBJECT_PRONOUNS:
+            # "after his transition he changed jobs": a subject pronoun starts another clause.
             break
         j += 1
     said = _said_of(tk, i0, vocab)
@@ -206,10 +219,10 @@ def _said_of(tk: Tokens, i0: int, vocab: Vocabulary) -> bool | None:
     k = j - 1
     while k >= 0 and tk.brk[k + 1] == 0 and tk.low[k] in _MODALS:
         k -= 1
-    if k < 0 or tk.brk[k + 1] != 0:
+    if k < 0 or tk.brk[k + 1] == 2:
         return True
     subject = tk.low[k]
-    if subject in _ELIDING:
+    if tk.brk[k + 1] == 1 or subject in _ELIDING:
         return _sentence_about_person(tk, k, vocab)
     if (
         subject in vocab.pronouns
@@ -237,10 +250,15 @@ def _before_fillers(tk: Tokens, i0: int, vocab: Vocabulary) -> int:
 def _opens_note(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
     """A term that opens a sentence, after fillers only, is said of the candidate when it
     closes its phrase or is followed by "for": "Very religious, might ...", "Clearly trans.",
-    "Too old for the team." ("Old habits ...", "Native iOS work ..." do not count.)"""
+    "A bit old for the team." ("Old habits ...", "Native iOS work ..." do not count, nor does
+    an article that opens a noun phrase: "The slow, obvious answer", "A young, small team".)"""
     j = _before_fillers(tk, i0, vocab)
     if j >= 0 and tk.brk[j + 1] < 2:
         return False
+    for m in range(j + 1, i0):
+        w = tk.low[m]
+        if w == "the" or (w in ("a", "an") and tk.low[m + 1] not in _DEGREE):
+            return False
     return _ends_phrase(tk, i1) or tk.low[i1] == "for"
 
 
@@ -253,9 +271,9 @@ def _sentence_about_person(tk: Tokens, k: int, vocab: Vocabulary) -> bool:
     w = tk.low[s]
     if w in vocab.pronouns or w in vocab.person_nouns or w in vocab.role_nouns:
         return True
-    if w in vocab.not_subjects or w in vocab.things:
+    if w in vocab.not_subjects or w in vocab.things or w in _OPENERS:
         return False
-    if w in _DETERMINERS:
+    if w in _DETERMINERS or w in _QUANTIFIERS:
         for j in range(s + 1, min(k, s + 4)):
             v = tk.low[j]
             if v in vocab.person_nouns or v in vocab.role_nouns:

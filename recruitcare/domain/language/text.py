@@ -45,7 +45,9 @@ _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
 
 WORD_RE = re.compile(r"\w+")
-_SENTENCE_BREAK_RE = re.compile(r"[.!?;\n]")
+# A full stop ends a sentence only before a space: "3.24.0", "major.minor" and "self.parent"
+# stay one phrase.
+_SENTENCE_BREAK_RE = re.compile(r"[.!?]['\")\]]*(?=\s)|[;\n]")
 _CLAUSE_BREAK_RE = re.compile(r'[,:()\[\]{}"/|]')
 
 
