@@ -94,8 +94,7 @@ def suggest_from_pool(requisition: Requisition, *, now: datetime) -> list[Sugges
         select(PoolConsent)
         .join(PoolConsent.candidate)
         .where(
-            PoolConsent.withdrawn_at.is_(None),
-            PoolConsent.expires_at > now,
+            PoolConsent.valid_at(now),
             Candidate.anonymised_at.is_(None),
             ~applied,
         )

@@ -213,8 +213,7 @@ def talent_pool(*, now: datetime, role_family: str = "", location: str = "") -> 
             select(PoolConsent)
             .join(PoolConsent.candidate)
             .where(
-                PoolConsent.withdrawn_at.is_(None),
-                PoolConsent.expires_at > now,
+                PoolConsent.valid_at(now),
                 Candidate.anonymised_at.is_(None),
             )
             .options(

@@ -4,7 +4,7 @@ ask for from their page."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from recruitcare.domain.portal import RequestKind
@@ -103,6 +103,11 @@ class PoolConsent(db.Model):
 
     candidate: Mapped[Candidate] = relationship()
     application: Mapped["Application | None"] = relationship()
+
+    @classmethod
+    def valid_at(cls, now: datetime) -> ColumnElement[bool]:
+        """The one definition of a consent in force: not withdrawn, not expired at ``now``."""
+        return and_(cls.withdrawn_at.is_(None), cls.expires_at > now)
 
 
 class CandidateNote(db.Model):

@@ -240,8 +240,7 @@ def valid_consent(candidate_id: int, *, now: datetime) -> PoolConsent | None:
         select(PoolConsent)
         .where(
             PoolConsent.candidate_id == candidate_id,
-            PoolConsent.withdrawn_at.is_(None),
-            PoolConsent.expires_at > now,
+            PoolConsent.valid_at(now),
         )
         .order_by(PoolConsent.given_at.desc())
         .limit(1)

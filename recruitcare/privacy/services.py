@@ -192,9 +192,7 @@ def expired_candidates(*, now: datetime, months: int) -> list[Expired]:
     ).all()
     consents: dict[int, list[datetime]] = {}
     for candidate_id, expires_at in db.session.execute(
-        select(PoolConsent.candidate_id, PoolConsent.expires_at).where(
-            PoolConsent.withdrawn_at.is_(None), PoolConsent.expires_at > now
-        )
+        select(PoolConsent.candidate_id, PoolConsent.expires_at).where(PoolConsent.valid_at(now))
     ):
         consents.setdefault(candidate_id, []).append(expires_at)
     expired = []
