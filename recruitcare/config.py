@@ -132,6 +132,10 @@ DIGEST_HOUR = 8
 MAX_PROMISE_EXTENSIONS = 2
 # Business days from the interim update to the candidate's new promised date.
 INTERIM_EXTENSION_DAYS = 5
+# Once a decision is on the "must decide" list, the candidate is told it is late (whatever the
+# requisition's interim policy: a person has already been asked) and when they will hear next;
+# another notice follows every this many business days until the decision is made.
+OVERDUE_NOTICE_DAYS = 5
 # A status update (advanced, on hold) waits this many minutes, so an outcome recorded by
 # mistake can be undone before the candidate hears of it.
 STATUS_UPDATE_DELAY_MINUTES = 30

@@ -23,6 +23,7 @@ def sweep_limits(config: Mapping) -> SweepLimits:
         warning_days=config["PROMISE_WARNING_DAYS"],
         max_extensions=config["MAX_PROMISE_EXTENSIONS"],
         extension_days=config["INTERIM_EXTENSION_DAYS"],
+        overdue_notice_days=config["OVERDUE_NOTICE_DAYS"],
         digest_hour=config["DIGEST_HOUR"],
     )
 

@@ -24,6 +24,7 @@ from recruitcare.domain.enums import (
 from recruitcare.extensions import db
 from recruitcare.models import (
     Application,
+    AuditEvent,
     CandidateUpdate,
     DigestSent,
     DutyToInformRecord,
@@ -61,6 +62,7 @@ SECOND_DUE = toronto(2026, 12, 7, 17)  # five business days after MONDAY
 TUESDAY_AFTER = toronto(2026, 12, 8, 10)
 THIRD_DUE = toronto(2026, 12, 15, 17)
 WEDNESDAY_LATER = toronto(2026, 12, 16, 10)
+NOTICE_DUE = toronto(2026, 12, 23, 17)  # five business days after WEDNESDAY_LATER
 
 
 def count(model, *where):
@@ -166,21 +168,45 @@ def test_untouched_application_gets_interim_updates_then_must_be_decided(app, cl
         assert (application.promise_extensions, application.decision_due_at) == (2, THIRD_DUE)
         assert len(messages("interim")) == 2
 
-    # The third lapse: no more extensions; the recruiter must decide.
+    # The third lapse: no more extensions; the recruiter must decide, and the candidate is
+    # told the decision is late and when they will hear again.
     third = lines(sweep(runner, WEDNESDAY_LATER))
     assert "1 must decide" in third["interim updates"]
+    assert "1 late notices" in third["interim updates"]
     assert third["interim updates"].startswith("0 sent")
     with app.app_context():
         application = db.session.get(Application, team["app"])
         assert application.must_decide_since == WEDNESDAY_LATER
-        assert application.decision_due_at == THIRD_DUE
-        assert len(messages("interim")) == 2
+        assert application.decision_due_at == NOTICE_DUE
+        assert application.last_contact_at == WEDNESDAY_LATER
+        assert application.promise_extensions == 2
+        *_, late = messages("interim")
+        assert late.subject.endswith("our decision is late")
+        assert "later than we told you" in late.text_body
+        assert "Wednesday 23 December 2026" in late.text_body
         kinds = db.session.scalars(select(PromiseEvent.kind).order_by(PromiseEvent.id)).all()
         assert kinds == [PromiseEventKind.EXTENDED] * 2 + [PromiseEventKind.BROKEN]
+        broken = db.session.scalars(select(PromiseEvent).order_by(PromiseEvent.id)).all()[-1]
+        assert (broken.old_due_at, broken.new_due_at) == (THIRD_DUE, NOTICE_DUE)
     later = lines(sweep(runner, WEDNESDAY_LATER + timedelta(days=1)))
     assert later["interim updates"].startswith("0 sent")
+    assert "0 late notices" in later["interim updates"]
     with app.app_context():
-        assert len(messages("interim")) == 2
+        assert len(messages("interim")) == 3
+
+    # Still undecided when that date passes: another late notice, and no new broken promise.
+    after_notice = NOTICE_DUE + timedelta(hours=15)
+    fourth = lines(sweep(runner, after_notice))
+    assert "1 late notices" in fourth["interim updates"]
+    assert "0 must decide" in fourth["interim updates"]
+    assert "1 late notices" not in lines(sweep(runner, after_notice))["interim updates"]
+    with app.app_context():
+        application = db.session.get(Application, team["app"])
+        assert application.must_decide_since == WEDNESDAY_LATER
+        assert application.decision_due_at > after_notice
+        assert len(messages("interim")) == 4
+        assert count(PromiseEvent) == 3
+        assert count(AuditEvent, AuditEvent.action == "promise.overdue_notice") == 1
 
     login(client, "rec@example.com")
     home = client.get("/")
@@ -195,7 +221,7 @@ def test_untouched_application_gets_interim_updates_then_must_be_decided(app, cl
             application,
             decision=Decision.ADVANCE,
             actor=application.requisition.owner,
-            now=WEDNESDAY_LATER + timedelta(days=1),
+            now=after_notice + timedelta(hours=1),
             policy=promise_policy(app.config),
         )
         db.session.commit()
@@ -241,7 +267,7 @@ def test_the_command_accepts_only_iso_times(runner, team):
     assert result.exit_code != 0 and "ISO 8601" in result.output
 
 
-def test_an_interim_template_with_a_gap_is_not_sent(app, runner, team):
+def test_an_interim_template_with_a_gap_sends_the_late_notice_instead(app, runner, team):
     with app.app_context():
         seed_default_templates(now=NOW)
         template = db.session.scalar(
@@ -250,12 +276,44 @@ def test_an_interim_template_with_a_gap_is_not_sent(app, runner, team):
         template.body = "Dear {candidate_first_name}, here is your feedback: {feedback}"
         db.session.commit()
     output = lines(sweep(runner, MONDAY))
-    assert "1 could not be sent" in output["interim updates"]
+    assert "1 must decide" in output["interim updates"]
+    assert "1 late notices" in output["interim updates"]
     with app.app_context():
         application = db.session.get(Application, team["app"])
         assert application.must_decide_since == MONDAY
-        assert application.decision_due_at == FIRST_DUE
+        assert application.promise_extensions == 0
+        (late,) = messages("interim")
+        assert late.subject.endswith("our decision is late")
+
+
+def test_when_no_wording_can_be_sent_a_person_must_act(app, runner, team):
+    """Neither the interim nor the late wording can be sent: the application must be decided,
+    the sweep does not retry every run, and the recruiter's digest lists it."""
+    with app.app_context():
+        seed_default_templates(now=NOW)
+        for template in db.session.scalars(
+            select(MessageTemplate).where(
+                MessageTemplate.key.in_(["interim_update", "decision_overdue"])
+            )
+        ):
+            template.body = "Dear {candidate_first_name}, here is your feedback: {feedback}"
+        db.session.commit()
+    output = lines(sweep(runner, MONDAY))
+    assert "1 could not be sent" in output["interim updates"]
+    assert "1 must decide" in output["interim updates"]
+    assert (
+        "1 could not be sent"
+        not in lines(sweep(runner, MONDAY + timedelta(hours=1)))["interim updates"]
+    )
+    with app.app_context():
+        application = db.session.get(Application, team["app"])
+        assert application.must_decide_since == MONDAY
+        assert application.decision_due_at > MONDAY
         assert count(OutboxMessage, OutboxMessage.purpose == "interim") == 0
+    sweep(runner, MONDAY + timedelta(days=1))
+    with app.app_context():
+        *_, digest = messages("digest", OutboxMessage.recipient == "rec@example.com")
+        assert "must decide now" in digest.text_body
 
 
 def test_recruiter_edited_interim_wording_is_used(app, runner, team):

@@ -83,6 +83,19 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "You can see where your application stands at {feedback_link}." + _SIGN_OFF,
     ),
     DefaultTemplate(
+        "decision_overdue",
+        "Decision overdue: we are late",
+        "An open application whose decision is later than every date we gave; sent until a "
+        "decision is made.",
+        "{requisition_title}: our decision is late",
+        "Dear {candidate_first_name},\n\nWe have not yet made a decision on your application "
+        "for {requisition_title}. That is later than we told you, and we are sorry. Deciding "
+        "on your application is now at the top of the hiring team's list. We will write to "
+        "you again by {decision_date}, with our decision or, at the latest, an honest account "
+        "of where it stands.\n\n"
+        "You can see where your application stands at {feedback_link}." + _SIGN_OFF,
+    ),
+    DefaultTemplate(
         "status_advanced",
         "Status update: moving forward",
         "A candidate who advanced to the next stage; sent when the outcome is recorded.",

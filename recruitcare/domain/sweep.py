@@ -29,6 +29,9 @@ class SweepLimits:
     max_extensions: int = 2
     # Business days an interim update gives the candidate's new promised date.
     extension_days: int = 5
+    # Past the last extension: business days between the notices that tell the candidate the
+    # decision is late and when they will hear again.
+    overdue_notice_days: int = 5
     # Digests go out on business days from this local hour on.
     digest_hour: int = 8
 
@@ -161,7 +164,9 @@ def escalation_recipients(
 class LapseAction(StrEnum):
     WAIT = "wait"  # the promise has not lapsed
     EXTEND = "extend"  # tell the candidate we have not decided yet, and promise a new date
-    MUST_DECIDE = "must_decide"  # no more extensions: a person must decide now
+    # No more extensions: a person must decide now, and the candidate is told, honestly, that
+    # the decision is late and when they will hear from us again.
+    MUST_DECIDE = "must_decide"
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,8 @@ class Lapse:
     action: LapseAction
     # The number of this interim update (1 for the first), when extending.
     extension: int = 0
+    # When the candidate will hear from us next: the new promised date when extending, the
+    # date of the next overdue notice when the decision must be made.
     new_due_at: datetime | None = None
 
 
@@ -179,19 +186,26 @@ def lapsed_promise(
     extensions: int,
     max_extensions: int,
     extension_days: int,
+    overdue_notice_days: int = 5,
+    must_decide: bool = False,
     zone: ZoneInfo,
     holidays: Collection[date] = (),
 ) -> Lapse:
     """What to do about an open application's promise at ``now``.
 
     Until it lapses, nothing. Then an interim update moves it ``extension_days`` business days
-    on from now, up to ``max_extensions`` times; after that it is not extended again, and the
-    application goes to the top of the recruiter's "must decide" list.
+    on from now, up to ``max_extensions`` times. After that it is not extended again: the
+    application goes to the top of the recruiter's "must decide" list, and the candidate is
+    never left in silence meanwhile: each time the date they were given passes, they are told
+    the decision is late and when they will hear next (``overdue_notice_days`` on).
     """
     if due_at is None or now < due_at:
         return Lapse(LapseAction.WAIT)
-    if extensions >= max_extensions:
-        return Lapse(LapseAction.MUST_DECIDE)
+    if must_decide or extensions >= max_extensions:
+        return Lapse(
+            LapseAction.MUST_DECIDE,
+            new_due_at=promise_due_at(now, overdue_notice_days, zone, holidays),
+        )
     return Lapse(
         LapseAction.EXTEND,
         extension=extensions + 1,

@@ -74,7 +74,14 @@ def dismiss_update(update_id: int):
     pending = get_update_or_404(current_user, update_id)
     if ConfirmForm().validate():
         try:
-            updates.dismiss_update(pending, actor=current_user, now=utcnow())
+            config = current_app.config
+            updates.dismiss_update(
+                pending,
+                actor=current_user,
+                now=utcnow(),
+                limits=sweep_limits(config),
+                calendar=promise_policy(config),
+            )
         except updates.UpdateError as error:
             flash(str(error), "error")
         else:

@@ -534,9 +534,11 @@ def _duties_needing_action(now: datetime, warning_days: int) -> Iterable[DutyToI
 
 def send_interim_updates(now: datetime, settings: SweepSettings) -> StepResult:
     """Every lapsed promise gets an honest interim update and a new date (or is queued for the
-    recruiter's approval, by the requisition's policy); past the limit, it must be decided."""
+    recruiter's approval, by the requisition's policy); past the limit, it must be decided, and
+    the candidate is told the decision is late each time the date they were given passes."""
     result = StepResult(
-        "interim updates", {"sent": 0, "for approval": 0, "must decide": 0, "could not be sent": 0}
+        "interim updates",
+        {"sent": 0, "for approval": 0, "must decide": 0, "late notices": 0, "could not be sent": 0},
     )
     limits, calendar = settings.limits, settings.calendar
     awaiting_approval = exists().where(
@@ -550,7 +552,6 @@ def send_interim_updates(now: datetime, settings: SweepSettings) -> StepResult:
         .where(
             Application.status.in_(OPEN_APPLICATION_STATUSES),
             Application.decision_due_at <= now,
-            Application.must_decide_since.is_(None),
             Candidate.anonymised_at.is_(None),
             ~awaiting_approval,
         )
@@ -562,32 +563,41 @@ def send_interim_updates(now: datetime, settings: SweepSettings) -> StepResult:
         )
         .order_by(Application.decision_due_at, Application.id)
     ).all()
+    rules = {
+        "max_extensions": limits.max_extensions,
+        "extension_days": limits.extension_days,
+        "overdue_notice_days": limits.overdue_notice_days,
+        "zone": calendar.zone,
+        "holidays": calendar.holidays,
+    }
     for application in lapsed:
-        lapse = lapsed_promise(
-            application.decision_due_at,
-            now,
-            extensions=application.promise_extensions,
-            max_extensions=limits.max_extensions,
-            extension_days=limits.extension_days,
-            zone=calendar.zone,
-            holidays=calendar.holidays,
-        )
-        if lapse.action is LapseAction.MUST_DECIDE:
-            updates.mark_must_decide(application, now=now)
-            result.counts["must decide"] += 1
-        elif lapse.action is LapseAction.EXTEND:
+        due_at, extensions = application.decision_due_at, application.promise_extensions
+        must_decide = application.must_decide_since is not None
+        lapse = lapsed_promise(due_at, now, extensions=extensions, must_decide=must_decide, **rules)
+        if lapse.action is LapseAction.EXTEND:
             if application.requisition.interim_policy is InterimPolicy.APPROVE:
                 updates.queue_for_approval(application, now=now)
                 result.counts["for approval"] += 1
                 continue
             try:
                 updates.send_interim_update(application, lapse, now=now)
-            except updates.UpdateError as error:
-                # Nobody can tell this candidate automatically: a person has to act today.
-                updates.mark_must_decide(application, now=now, problem=str(error))
-                result.counts["could not be sent"] += 1
+            except updates.UpdateError:
+                # The interim wording cannot be sent: a person has to act today, and the
+                # candidate hears that the decision is late instead.
+                lapse = lapsed_promise(
+                    due_at, now, extensions=extensions, must_decide=True, **rules
+                )
             else:
                 result.counts["sent"] += 1
+                continue
+        if lapse.action is LapseAction.MUST_DECIDE:
+            try:
+                updates.send_overdue_notice(application, lapse, now=now)
+            except updates.UpdateError:
+                result.counts["could not be sent"] += 1
+            else:
+                result.counts["late notices"] += 1
+            result.counts["must decide"] += not must_decide
     db.session.flush()
     return result
 

@@ -44,6 +44,7 @@ INTERIM_PURPOSE = "interim"
 # Which template tells the candidate about each decision that keeps them in the process.
 STATUS_TEMPLATES = {Decision.ADVANCE: "status_advanced", Decision.HOLD: "status_on_hold"}
 INTERIM_TEMPLATE = "interim_update"
+OVERDUE_TEMPLATE = "decision_overdue"
 
 
 class UpdateError(ValueError):
@@ -279,18 +280,25 @@ def send_interim_update(application: Application, lapse: Lapse, *, now: datetime
     return message
 
 
-def mark_must_decide(application: Application, *, now: datetime, problem: str = "") -> None:
-    """The promise lapsed and will not be extended again: a person has to decide now."""
+def mark_must_decide(
+    application: Application, *, now: datetime, problem: str = "", notice_due_at: datetime
+) -> None:
+    """The promise lapsed and will not be extended again: a person has to decide now.
+
+    The broken promise is counted once. ``notice_due_at`` is when the candidate next hears
+    from us if nobody decides: the sweep sends them an overdue notice then.
+    """
     application.must_decide_since = now
     db.session.add(
         PromiseEvent(
             application=application,
             kind=PromiseEventKind.BROKEN,
             old_due_at=application.decision_due_at,
-            new_due_at=None,
+            new_due_at=notice_due_at,
             at=now,
         )
     )
+    application.decision_due_at = notice_due_at
     audit.record(
         "promise.must_decide",
         application,
@@ -299,6 +307,50 @@ def mark_must_decide(application: Application, *, now: datetime, problem: str = 
         extensions=application.promise_extensions,
         problem=problem or None,
     )
+
+
+def send_overdue_notice(application: Application, lapse: Lapse, *, now: datetime) -> None:
+    """Tell the candidate the decision is late, and when they will hear from us again.
+
+    The first time, the application also goes on the "must decide" list. When the message
+    cannot be written or addressed, the list and the date still move (so the sweep does not
+    retry every few minutes) and UpdateError says why; the recruiter's digest lists it daily.
+    """
+    old_due_at = application.decision_due_at
+    first = application.must_decide_since is None
+    application.decision_due_at = lapse.new_due_at
+    try:
+        message = _enqueue(
+            application,
+            render_update(application, OVERDUE_TEMPLATE),
+            purpose=INTERIM_PURPOSE,
+            key=f"{INTERIM_PURPOSE}:{application.id}:{old_due_at:%Y%m%dT%H%M%SZ}",
+            send_after=now,
+            now=now,
+        )
+    except UpdateError as error:
+        problem = str(error)
+        message = None
+    else:
+        problem = ""
+        application.last_contact_at = now
+    application.decision_due_at = old_due_at
+    if first:
+        mark_must_decide(application, now=now, problem=problem, notice_due_at=lapse.new_due_at)
+    else:
+        application.decision_due_at = lapse.new_due_at
+        audit.record(
+            "promise.overdue_notice",
+            application,
+            actor=None,
+            now=now,
+            old=old_due_at.isoformat(),
+            new=lapse.new_due_at.isoformat(),
+            problem=problem or None,
+            outbox_message=message.id if message else None,
+        )
+    if problem:
+        raise UpdateError(problem)
 
 
 def queue_for_approval(application: Application, *, now: datetime) -> CandidateUpdate:
@@ -352,9 +404,17 @@ def approve_update(
     return message
 
 
-def dismiss_update(pending: CandidateUpdate, *, actor: User, now: datetime) -> None:
+def dismiss_update(
+    pending: CandidateUpdate,
+    *,
+    actor: User,
+    now: datetime,
+    limits: SweepLimits,
+    calendar: PromisePolicy,
+) -> None:
     """Not sent. A dismissed interim update means the recruiter will decide instead: the
-    application goes on the "must decide" list, so the sweep does not queue it again."""
+    application goes on the "must decide" list, so the sweep does not queue it again. If no
+    decision comes within ``limits.overdue_notice_days``, the candidate is told it is late."""
     if pending.status is not CandidateUpdateStatus.PENDING:
         raise UpdateError("That update was already handled.")
     _close(pending, CandidateUpdateStatus.DISMISSED, actor=actor, now=now)
@@ -364,7 +424,12 @@ def dismiss_update(pending: CandidateUpdate, *, actor: User, now: datetime) -> N
         and application.status.is_open
         and application.must_decide_since is None
     ):
-        mark_must_decide(application, now=now, problem="interim update dismissed")
+        mark_must_decide(
+            application,
+            now=now,
+            problem="interim update dismissed",
+            notice_due_at=calendar.due_at(now, limits.overdue_notice_days),
+        )
     audit.record(f"{pending.kind}_update.dismissed", application, actor=actor, now=now)
 
 

@@ -167,25 +167,45 @@ def test_escalation_recipients(escalation, expected):
 
 
 @pytest.mark.parametrize(
-    ("due", "extensions", "action", "extension", "new_due"),
+    ("due", "extensions", "must_decide", "action", "extension", "new_due"),
     [
-        (toronto(2026, 11, 18, 17), 0, LapseAction.WAIT, 0, None),  # not lapsed yet
-        (None, 0, LapseAction.WAIT, 0, None),  # closed: no promise
+        (toronto(2026, 11, 18, 17), 0, False, LapseAction.WAIT, 0, None),  # not lapsed yet
+        (None, 0, False, LapseAction.WAIT, 0, None),  # closed: no promise
         # Lapsed: five business days from today, at the end of the day.
-        (toronto(2026, 11, 17, 17), 0, LapseAction.EXTEND, 1, toronto(2026, 11, 25, 17)),
-        (toronto(2026, 11, 17, 17), 1, LapseAction.EXTEND, 2, toronto(2026, 11, 25, 17)),
-        # After two extensions the promise is not moved again.
-        (toronto(2026, 11, 17, 17), 2, LapseAction.MUST_DECIDE, 0, None),
-        (toronto(2026, 11, 17, 17), 5, LapseAction.MUST_DECIDE, 0, None),
+        (toronto(2026, 11, 17, 17), 0, False, LapseAction.EXTEND, 1, toronto(2026, 11, 25, 17)),
+        (toronto(2026, 11, 17, 17), 1, False, LapseAction.EXTEND, 2, toronto(2026, 11, 25, 17)),
+        # After two extensions the promise is not moved again: the candidate is told the
+        # decision is late, and hears again three business days on.
+        (
+            toronto(2026, 11, 17, 17),
+            2,
+            False,
+            LapseAction.MUST_DECIDE,
+            0,
+            toronto(2026, 11, 23, 17),
+        ),
+        (
+            toronto(2026, 11, 17, 17),
+            5,
+            False,
+            LapseAction.MUST_DECIDE,
+            0,
+            toronto(2026, 11, 23, 17),
+        ),
+        # Already on the "must decide" list: the date of the last late notice passed.
+        (toronto(2026, 11, 17, 17), 0, True, LapseAction.MUST_DECIDE, 0, toronto(2026, 11, 23, 17)),
+        (toronto(2026, 11, 18, 17), 2, True, LapseAction.WAIT, 0, None),
     ],
 )
-def test_lapsed_promise(due, extensions, action, extension, new_due):
+def test_lapsed_promise(due, extensions, must_decide, action, extension, new_due):
     lapse = lapsed_promise(
         due,
         WEDNESDAY,
         extensions=extensions,
         max_extensions=2,
         extension_days=5,
+        overdue_notice_days=3,
+        must_decide=must_decide,
         zone=TORONTO,
     )
     assert (lapse.action, lapse.extension, lapse.new_due_at) == (action, extension, new_due)
