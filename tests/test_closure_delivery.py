@@ -2,12 +2,13 @@
 the close-out page again, and the closed count follows delivery."""
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
+from recruitcare.clock import utcnow
 from recruitcare.closure import services
-from recruitcare.domain.enums import ApplicationStatus
+from recruitcare.domain.enums import ApplicationStatus, DeliveryStatus, RequisitionStatus
 from recruitcare.extensions import db
-from recruitcare.models import OutboxMessage
+from recruitcare.models import AuditEvent, OutboxMessage, Requisition
 from recruitcare.outbox.mailer import FileMailer, SendResult
 from recruitcare.outbox.worker import Worker
 from tests import test_closure
@@ -115,3 +116,114 @@ def test_completeness_is_one_query_whatever_the_size(app, team, size):
 
 def test_rejected_and_withdrawn_are_owed_a_closure():
     assert set(services.NEEDS_CLOSURE) == {ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN}
+
+
+# ---- a requisition closes only once every closure is delivered ----------------------------------
+
+
+def requisition_state(app, requisition_id):
+    with app.app_context():
+        requisition = db.session.get(Requisition, requisition_id)
+        return requisition.status, requisition.closing_as
+
+
+def test_filling_closes_the_requisition_only_when_every_message_is_delivered(
+    app, client, team, tmp_path
+):
+    ids = add(app, team, 3, reject=False)
+    requisition_id = team["req"]
+    login(client, "rec@example.com")
+    response = client.post(
+        f"/requisitions/{requisition_id}/closeout",
+        data={"mode": "fill", "selected": [str(i) for i in ids]},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "will be marked filled as soon as every candidate" in page
+    assert "Closing as filled" in page
+    # Everyone has an outcome and a scheduled message, but nobody has heard yet.
+    assert requisition_state(app, requisition_id) == (
+        RequisitionStatus.OPEN,
+        RequisitionStatus.FILLED,
+    )
+
+    with app.app_context():
+        bounced = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.application_id == ids[0])
+        )
+        bad_address, bounced_id = bounced.recipient, bounced.id
+    client.post(f"/requisitions/{requisition_id}/send-now")
+    assert deliver(app, tmp_path, refuse={bad_address}).outcomes == {"delivered": 2, "failed": 1}
+    # One bounce keeps it waiting: that candidate has not heard from us.
+    assert requisition_state(app, requisition_id) == (
+        RequisitionStatus.OPEN,
+        RequisitionStatus.FILLED,
+    )
+
+    client.post(
+        f"/messages/{bounced_id}/resend", data={f"m{bounced_id}-email": "fixed@mail.example"}
+    )
+    assert deliver(app, tmp_path).outcomes == {"delivered": 1}
+    assert requisition_state(app, requisition_id) == (RequisitionStatus.FILLED, None)
+    with app.app_context():
+        closing, changed = (
+            db.session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == action, AuditEvent.object_id == requisition_id
+                )
+            ).one()
+            for action in ("requisition.closing", "requisition.status_changed")
+        )
+        assert closing.actor_id is not None and closing.payload["undelivered"] == 3
+        assert changed.actor_id is None and changed.payload["new"] == "filled"
+
+
+def test_choosing_filled_with_messages_on_their_way_closes_on_delivery(
+    app, client, runner, team, tmp_path
+):
+    (rejected,) = add(app, team, 1)
+    requisition_id = team["req"]
+    login(client, "rec@example.com")
+    approve_one(client, rejected)
+    form = client.get(f"/requisitions/{requisition_id}/edit").get_data(as_text=True)
+    assert 'value="filled"' in form
+    with app.app_context():
+        requisition = db.session.get(Requisition, requisition_id)
+        data = {
+            "title": requisition.title,
+            "team": requisition.team,
+            "location": requisition.location,
+            "role_family": requisition.role_family,
+            "owner": requisition.owner_id,
+            "members": [m.id for m in requisition.members],
+            "status": "filled",
+            "interim_policy": requisition.interim_policy.value,
+            "status_update_policy": requisition.status_update_policy.value,
+            "publicly_advertised": "y",
+        }
+    response = client.post(f"/requisitions/{requisition_id}/edit", data=data)
+    assert response.status_code == 302 and "/closeout" in response.location
+    flashed = client.get(response.location).get_data(as_text=True)
+    assert "as soon as the last closure message is delivered" in flashed
+    assert requisition_state(app, requisition_id) == (
+        RequisitionStatus.OPEN,
+        RequisitionStatus.FILLED,
+    )
+
+    # Choosing another status (here: open again) withdraws the pending close.
+    client.post(f"/requisitions/{requisition_id}/edit", data={**data, "status": "open"})
+    assert requisition_state(app, requisition_id) == (RequisitionStatus.OPEN, None)
+    client.post(f"/requisitions/{requisition_id}/edit", data=data)
+
+    # Delivered by a worker run elsewhere: the sweep finishes it.
+    client.post(f"/requisitions/{requisition_id}/send-now")
+    with app.app_context():
+        db.session.execute(
+            update(OutboxMessage).values(status=DeliveryStatus.DELIVERED, delivered_at=utcnow())
+        )
+        db.session.commit()
+    result = runner.invoke(args=["sweep"])
+    assert result.exit_code == 0, result.output
+    assert "closing requisitions: 1 closed" in result.output
+    assert requisition_state(app, requisition_id) == (RequisitionStatus.FILLED, None)
+    assert "closing requisitions: 0 closed" in runner.invoke(args=["sweep"]).output

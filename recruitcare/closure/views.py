@@ -256,6 +256,13 @@ def closeout(requisition_id: int):
             else:
                 db.session.commit()
                 flash(f"{plural(count, 'message')} approved and scheduled.", "success")
+                if requisition.closing_as:
+                    flash(
+                        f"“{requisition.title}” will be marked "
+                        f"{requisition.closing_as.label.lower()} as soon as every "
+                        "candidate's message has been delivered.",
+                        "info",
+                    )
                 return redirect(url_for("closure.closeout", requisition_id=requisition.id))
     reviews = _reviews(applications, mode)
     return render_template(
@@ -283,7 +290,8 @@ def send_all_now(requisition_id: int):
 
 
 def _close_batch(requisition: Requisition, batch: list[Application], mode: str | None) -> int:
-    """Record the outcome of open applications, then approve and enqueue every message."""
+    """Record the outcome of open applications, then approve and enqueue every message; when
+    filling or cancelling and none is left open, the requisition closes once they arrive."""
     now = utcnow()
     policy = promise_policy(current_app.config)
     if mode:
@@ -314,7 +322,7 @@ def _close_batch(requisition: Requisition, batch: list[Application], mode: str |
             )
         )
         if not still_open:
-            pipeline.set_requisition_status(
+            pipeline.close_when_delivered(
                 requisition, CLOSE_MODES[mode][2], actor=current_user, now=now
             )
     return len(reviews)

@@ -71,6 +71,9 @@ class Requisition(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Filled or cancelled, once every candidate's closure is delivered: set when the recruiter
+    # closes it while messages are still on their way; the outbox worker and the sweep finish.
+    closing_as: Mapped[RequisitionStatus | None] = mapped_column(EnumText(RequisitionStatus, 20))
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     members: Mapped[list[User]] = relationship(secondary=requisition_members, order_by=User.name)

@@ -42,6 +42,7 @@ from recruitcare.outbox.mailer import (
     default_sender,
     mailer_from_config,
 )
+from recruitcare.pipeline.services import finish_closing
 from recruitcare.portal.links import materialize
 
 log = logging.getLogger("recruitcare.outbox")
@@ -264,7 +265,12 @@ class Worker:
             lease=self.settings.lease,
             due_by=due_by,
         )
-        return self.deliver_claimed(ids, now=now)
+        report = self.deliver_claimed(ids, now=now)
+        if report.outcomes[DeliveryStatus.DELIVERED.value]:
+            # A requisition waiting for its last closures closes as soon as they arrive.
+            finish_closing(now=self.clock() if now is None else now)
+            db.session.commit()
+        return report
 
     def deliver_claimed(self, ids: list[int], *, now: datetime | None = None) -> Report:
         """Send messages this worker has claimed, in order, then hand back what is left."""

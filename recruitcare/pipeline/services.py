@@ -87,8 +87,10 @@ def create_requisition(
 
 
 def set_requisition_status(
-    requisition: Requisition, status: RequisitionStatus, *, actor: User, now: datetime
+    requisition: Requisition, status: RequisitionStatus, *, actor: User | None, now: datetime
 ) -> None:
+    """Any explicit status replaces a close-out still waiting for its deliveries."""
+    requisition.closing_as = None
     if requisition.status is status:
         return
     audit.record(
@@ -102,6 +104,45 @@ def set_requisition_status(
     requisition.status = status
     closing = status in (RequisitionStatus.FILLED, RequisitionStatus.CANCELLED)
     requisition.closed_at = now if closing else None
+
+
+def close_when_delivered(
+    requisition: Requisition, status: RequisitionStatus, *, actor: User, now: datetime
+) -> bool:
+    """Mark the requisition filled or cancelled now if every candidate's closure has been
+    delivered, or else as soon as the last one is (``finish_closing``). Returns whether it
+    closed now. Every candidate must have a final outcome first: raises CloseOutNeeded."""
+    remaining = closeout_remaining(requisition.id)
+    if remaining.undecided:
+        raise CloseOutNeeded(remaining, CLOSING_STATUSES[status])
+    if not remaining.undelivered:
+        set_requisition_status(requisition, status, actor=actor, now=now)
+        return True
+    if requisition.closing_as is not status:
+        audit.record(
+            "requisition.closing",
+            requisition,
+            actor=actor,
+            now=now,
+            status=status.value,
+            undelivered=remaining.undelivered,
+        )
+    requisition.closing_as = status
+    return False
+
+
+def finish_closing(*, now: datetime) -> int:
+    """Requisitions waiting to close whose candidates all have a delivered closure now get
+    their status; returns how many. A failed delivery keeps its requisition waiting."""
+    closed = 0
+    for requisition in db.session.scalars(
+        select(Requisition).where(Requisition.closing_as.is_not(None)).order_by(Requisition.id)
+    ):
+        if not closeout_remaining(requisition.id).total:
+            set_requisition_status(requisition, requisition.closing_as, actor=None, now=now)
+            closed += 1
+    db.session.flush()
+    return closed
 
 
 CLOSING_STATUSES = {RequisitionStatus.FILLED: "fill", RequisitionStatus.CANCELLED: "cancel"}

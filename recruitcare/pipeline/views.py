@@ -155,6 +155,19 @@ def edit_requisition(requisition_id: int):
             interim_policy=InterimPolicy(form.interim_policy.data),
             status_update_policy=StatusUpdatePolicy(form.status_update_policy.data),
         )
+        if closeout is not None and not closeout[1].undecided:
+            # Everyone has a final outcome: it closes as soon as the last message arrives.
+            wanted = RequisitionStatus(form.status.data)
+            services.close_when_delivered(requisition, wanted, actor=current_user, now=utcnow())
+            db.session.commit()
+            waiting = closeout[1].undelivered
+            last = "closure message is" if waiting == 1 else f"{waiting} closure messages are"
+            flash(
+                f"Requisition saved. It will be marked {wanted.label.lower()} as soon as the "
+                f"last {last} delivered.",
+                "info",
+            )
+            return redirect(url_for("closure.closeout", requisition_id=requisition.id))
         db.session.commit()
         if closeout is not None:
             mode, remaining = closeout

@@ -62,6 +62,7 @@ from recruitcare.models import (
     interview_interviewers,
 )
 from recruitcare.outbox import services as outbox
+from recruitcare.pipeline.services import finish_closing
 from recruitcare.policies import duty_policy, promise_policy, sweep_limits
 from recruitcare.sweep import updates
 
@@ -619,6 +620,12 @@ def count_due_messages(now: datetime, settings: SweepSettings) -> StepResult:
     return StepResult("scheduled messages", {"due for the outbox worker": due})
 
 
+def finish_closing_requisitions(now: datetime, settings: SweepSettings) -> StepResult:
+    """Requisitions filled or cancelled while closures were on their way close once every
+    candidate's message is delivered (the outbox worker does this too, after each batch)."""
+    return StepResult("closing requisitions", {"closed": finish_closing(now=now)})
+
+
 # ---- 4b. data retention ------------------------------------------------------------------------
 
 
@@ -642,5 +649,6 @@ STEPS: tuple[Step, ...] = (
     escalate_promises,
     send_interim_updates,
     count_due_messages,
+    finish_closing_requisitions,
     apply_retention,
 )
