@@ -94,7 +94,7 @@ WORK_HOURS = (9, 17)
 # Tasks one person gets through in one step, at most.
 CAPACITY = 40
 # Messages that tell a candidate something about their application.
-CANDIDATE_UPDATES = ("interim", "status", "closure")
+CANDIDATE_UPDATES = ("interim", "late", "status", "closure")
 
 # Settings the simulated organisation runs with, on top of the defaults.
 APP_CONFIG = {
@@ -398,6 +398,8 @@ class PromiseWatch:
 class Tally:
     closures_left: Counter = field(default_factory=Counter)
     guard_refusals: int = 0
+    # Times a recruiter marked a requisition closed while closures were still on their way.
+    closing_on_delivery: int = 0
     interviews: int = 0
     scorecards: int = 0
     mail: Counter = field(default_factory=Counter)
@@ -954,31 +956,36 @@ class Simulation:
         )
 
     def close_requisition(self, task: Task, now: datetime) -> None:
-        """Mark the requisition filled or cancelled through the close-out guard; while a
-        closure is undelivered it refuses, and the recruiter tries again the next day."""
+        """Mark the requisition filled or cancelled as the edit form does: the close-out guard
+        sends the recruiter back while a candidate has no final outcome; with every outcome
+        recorded it closes at once if every closure was delivered, or else as soon as the
+        outbox worker delivers the last one. The recruiter looks again the next day."""
         opening = self.by_requisition[task.requisition_id]
         requisition = db.session.get_one(Requisition, task.requisition_id)
         status = (
             RequisitionStatus.FILLED if opening.closing == "fill" else RequisitionStatus.CANCELLED
         )
+        if requisition.status is status:
+            opening.closed = True
+            return
         owner = self.user(opening.owner_id)
         try:
-            pipeline.check_can_close(requisition, status)
-        except pipeline.CloseOutNeeded as refused:
+            closed = pipeline.close_when_delivered(requisition, status, actor=owner, now=now)
+        except pipeline.CloseOutNeeded:
             self.tally.guard_refusals += 1
-            if refused.remaining.undecided:
-                self.agenda.add(now, "close_out", owner.id, requisition_id=requisition.id)
-                return
-            self.send_closures(self.people[owner.id], self.owed_closures(opening), now)
-            self.agenda.add(
-                now + timedelta(days=1),
-                "close_requisition",
-                owner.id,
-                requisition_id=requisition.id,
-            )
+            self.agenda.add(now, "close_out", owner.id, requisition_id=requisition.id)
             return
-        pipeline.set_requisition_status(requisition, status, actor=owner, now=now)
-        opening.closed = True
+        if closed:
+            opening.closed = True
+            return
+        self.tally.closing_on_delivery += 1
+        self.send_closures(self.people[owner.id], self.owed_closures(opening), now)
+        self.agenda.add(
+            now + timedelta(days=1),
+            "close_requisition",
+            owner.id,
+            requisition_id=requisition.id,
+        )
 
     # ---- the machinery: the sweep and the outbox worker ------------------------------------------
 
@@ -1195,6 +1202,9 @@ def report(sim: Simulation) -> dict:
         "promises broken": promise_counts[PromiseEventKind.BROKEN],
         "promises settled (watched)": settled,
         "interim updates sent": count(OutboxMessage.purpose == "interim", delivered),
+        "late notices sent (decision past every extension)": count(
+            OutboxMessage.purpose == "late", delivered
+        ),
         "status updates sent": count(OutboxMessage.purpose == "status", delivered),
         "closure messages sent": count(OutboxMessage.purpose == "closure", delivered),
         "escalation digests sent": digests["escalation"],
@@ -1210,7 +1220,10 @@ def report(sim: Simulation) -> dict:
         "requisitions cancelled": statuses[RequisitionStatus.CANCELLED],
         "requisitions closed": statuses[RequisitionStatus.FILLED]
         + statuses[RequisitionStatus.CANCELLED],
-        "close-out guard refusals": sim.tally.guard_refusals,
+        "close-out guard refusals (a candidate without a final outcome)": (
+            sim.tally.guard_refusals
+        ),
+        "closings waiting for the last deliveries": sim.tally.closing_on_delivery,
         "interviews": sim.tally.interviews,
         "scorecards": sim.tally.scorecards,
         "closures left for the recruiter": sum(sim.tally.closures_left.values()),

@@ -180,7 +180,7 @@ def test_untouched_application_gets_interim_updates_then_must_be_decided(app, cl
         assert application.decision_due_at == NOTICE_DUE
         assert application.last_contact_at == WEDNESDAY_LATER
         assert application.promise_extensions == 2
-        *_, late = messages("interim")
+        (late,) = messages("late")
         assert late.subject.endswith("our decision is late")
         assert "later than we told you" in late.text_body
         assert "Wednesday 23 December 2026" in late.text_body
@@ -192,7 +192,8 @@ def test_untouched_application_gets_interim_updates_then_must_be_decided(app, cl
     assert later["interim updates"].startswith("0 sent")
     assert "0 late notices" in later["interim updates"]
     with app.app_context():
-        assert len(messages("interim")) == 3
+        assert len(messages("interim")) == 2
+        assert len(messages("late")) == 1
 
     # Still undecided when that date passes: another late notice, and no new broken promise.
     after_notice = NOTICE_DUE + timedelta(hours=15)
@@ -204,7 +205,7 @@ def test_untouched_application_gets_interim_updates_then_must_be_decided(app, cl
         application = db.session.get(Application, team["app"])
         assert application.must_decide_since == WEDNESDAY_LATER
         assert application.decision_due_at > after_notice
-        assert len(messages("interim")) == 4
+        assert len(messages("late")) == 2
         assert count(PromiseEvent) == 3
         assert count(AuditEvent, AuditEvent.action == "promise.overdue_notice") == 1
 
@@ -282,8 +283,9 @@ def test_an_interim_template_with_a_gap_sends_the_late_notice_instead(app, runne
         application = db.session.get(Application, team["app"])
         assert application.must_decide_since == MONDAY
         assert application.promise_extensions == 0
-        (late,) = messages("interim")
+        (late,) = messages("late")
         assert late.subject.endswith("our decision is late")
+        assert count(OutboxMessage, OutboxMessage.purpose == "interim") == 0
 
 
 def test_when_no_wording_can_be_sent_a_person_must_act(app, runner, team):
@@ -309,7 +311,7 @@ def test_when_no_wording_can_be_sent_a_person_must_act(app, runner, team):
         application = db.session.get(Application, team["app"])
         assert application.must_decide_since == MONDAY
         assert application.decision_due_at > MONDAY
-        assert count(OutboxMessage, OutboxMessage.purpose == "interim") == 0
+        assert count(OutboxMessage, OutboxMessage.purpose.in_(["interim", "late"])) == 0
     sweep(runner, MONDAY + timedelta(days=1))
     with app.app_context():
         *_, digest = messages("digest", OutboxMessage.recipient == "rec@example.com")

@@ -68,7 +68,12 @@ from recruitcare.sweep import updates
 
 DIGEST_PURPOSE = "digest"
 # Messages that tell an interviewed candidate whether a decision has been made.
-INFORMING_PURPOSES = ("closure", updates.INTERIM_PURPOSE, updates.STATUS_PURPOSE)
+INFORMING_PURPOSES = (
+    "closure",
+    updates.INTERIM_PURPOSE,
+    updates.LATE_PURPOSE,
+    updates.STATUS_PURPOSE,
+)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ from recruitcare.outbox import services as outbox
 
 STATUS_PURPOSE = "status"
 INTERIM_PURPOSE = "interim"
+# The decision is later than every date we gave: no new promise, an apology and a next date.
+LATE_PURPOSE = "late"
 # Which template tells the candidate about each decision that keeps them in the process.
 STATUS_TEMPLATES = {Decision.ADVANCE: "status_advanced", Decision.HOLD: "status_on_hold"}
 INTERIM_TEMPLATE = "interim_update"
@@ -199,8 +201,9 @@ def send_status_update(
 
 
 def withdraw_pending(application: Application, *, now: datetime, reason: str) -> None:
-    """Status and interim updates not yet sent, or awaiting approval, are out of date."""
-    for purpose in (STATUS_PURPOSE, INTERIM_PURPOSE):
+    """Status and interim updates and late notices not yet sent, or awaiting approval, are
+    out of date."""
+    for purpose in (STATUS_PURPOSE, INTERIM_PURPOSE, LATE_PURPOSE):
         outbox.cancel_for_application(application.id, purpose=purpose, reason=reason, now=now)
     requisition = application.requisition
     if (
@@ -323,8 +326,8 @@ def send_overdue_notice(application: Application, lapse: Lapse, *, now: datetime
         message = _enqueue(
             application,
             render_update(application, OVERDUE_TEMPLATE),
-            purpose=INTERIM_PURPOSE,
-            key=f"{INTERIM_PURPOSE}:{application.id}:{old_due_at:%Y%m%dT%H%M%SZ}",
+            purpose=LATE_PURPOSE,
+            key=f"{LATE_PURPOSE}:{application.id}:{old_due_at:%Y%m%dT%H%M%SZ}",
             send_after=now,
             now=now,
         )
