@@ -263,7 +263,15 @@ def closeout(requisition_id: int):
                         "candidate's message has been delivered.",
                         "info",
                     )
-                return redirect(url_for("closure.closeout", requisition_id=requisition.id))
+                # Candidates left open (not selected, or needing an edit) stay in view.
+                still_open = mode and pipeline.closeout_remaining(requisition.id).undecided
+                return redirect(
+                    url_for(
+                        "closure.closeout",
+                        requisition_id=requisition.id,
+                        mode=mode if still_open else None,
+                    )
+                )
     reviews = _reviews(applications, mode)
     return render_template(
         "closure/closeout.html",
