@@ -24,6 +24,12 @@ _DETERMINERS = frozenset(
     ["the", "a", "an", "this", "that", "these", "those", "our", "its", "their", "new"]
 )
 _QUANTIFIERS = frozenset(["every", "each", "any", "no", "some", "all", "most", "another"])
+# Prepositions that open a phrase after a subject: "everyone in that office", "the lads on
+# the floor".
+_PREPOSITIONS = frozenset(["in", "on", "at", "from", "of", "across", "around", "within"])
+# Person nouns that also name things ("JOIN generation within the query", "a family of fonts"):
+# too weak to make the head of such a phrase a person.
+_COLLECTIVE = frozenset(["generation", "generations", "family", "families", "community", "crowd"])
 _SUBJECT_PRONOUNS = frozenset(["he", "she", "they", "you", "i", "we"])
 # Words that open a sentence without being its subject: "If the file exists but is older ...".
 _OPENERS = frozenset(
@@ -231,10 +237,27 @@ def _said_of(tk: Tokens, i0: int, vocab: Vocabulary) -> bool | None:
         or subject in vocab.person_parts
     ):
         return True
+    if _person_before_phrase(tk, k, vocab):
+        # "Everyone in that office is white", "the guys on the floor are all young".
+        return True
     if subject in vocab.not_subjects or subject in vocab.things:
         return False
     raw = tk.raw[k]
     return raw[0].isupper() and not raw.isupper()
+
+
+def _person_before_phrase(tk: Tokens, k: int, vocab: Vocabulary) -> bool:
+    """True when the word before the link ends a phrase such as "in that office" that follows
+    a person: the person, not the office, is the subject ("everyone in that office is ...")."""
+    m = k
+    while m > 0 and k - m < 3 and tk.brk[m] == 0:
+        if tk.low[m - 1] in _PREPOSITIONS and m - 1 > 0 and tk.brk[m - 1] == 0:
+            head = tk.low[m - 2]
+            if head in _COLLECTIVE:
+                return False
+            return head in vocab.pronouns or head in vocab.person_nouns or head in vocab.role_nouns
+        m -= 1
+    return False
 
 
 def _before_fillers(tk: Tokens, i0: int, vocab: Vocabulary) -> int:
@@ -305,7 +328,9 @@ def _thing_before(tk: Tokens, j: int, vocab: Vocabulary) -> bool:
 def _near_person(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
     """Loose context: count the match unless a thing is nearer than any person in the sentence."""
     person = thing = 99
-    k, d = i0 - 1, 1
+    # Degree words before the term ("way too young", "a bit old") are not the thing it is said of.
+    k = _before_fillers(tk, i0, vocab)
+    d = i0 - k
     while k >= 0 and d <= _WINDOW_BEFORE and tk.brk[k + 1] < 2:
         w = tk.low[k]
         if w in vocab.pronouns or w in vocab.person_nouns or w in vocab.role_nouns:
