@@ -1,18 +1,39 @@
 """Approving a bulk close-out: a fixed number of statements whatever the batch, all or nothing,
 and the audit trail written in bulk."""
 
+import dataclasses
+import random
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
 
 from recruitcare.closure import services
 from recruitcare.domain import messages as wording
-from recruitcare.domain.enums import ClosureStatus, DeliveryStatus, Role
+from recruitcare.domain.enums import ClosureStatus, Decision, DeliveryStatus, OutcomeStatus, Role
 from recruitcare.extensions import db
-from recruitcare.models import Application, AuditEvent, Candidate, ClosureMessage, OutboxMessage
+from recruitcare.models import (
+    Application,
+    AuditEvent,
+    Candidate,
+    ClosureMessage,
+    Interview,
+    OutboxMessage,
+    Reason,
+    StageOutcome,
+)
 from recruitcare.outbox import services as outbox
-from tests.factories import NOW, bulk_applications, make_requisition, make_user
+from recruitcare.pipeline import services as pipeline
+from recruitcare.pipeline.services import seed_default_reasons
+from recruitcare.policies import promise_policy
+from tests.factories import (
+    NOW,
+    bulk_applications,
+    make_application,
+    make_requisition,
+    make_user,
+)
 
 
 @contextmanager
@@ -219,3 +240,139 @@ def test_personal_copy_renders_as_the_template_with_those_values(template, value
     }
     copy = services.personal_copy(template, values)
     assert wording.render_text(copy, link).text == wording.render_text(template, known).text
+
+
+@pytest.fixture
+def decided(app):
+    """Applications in each situation that chooses a closure's wording, by situation."""
+    ctx = app.test_request_context()
+    ctx.push()
+    seed_default_reasons()
+    recruiter = make_user(Role.RECRUITER, email="rec@example.com", name="Rita Recruiter")
+    requisition = make_requisition(recruiter, title="Data Analyst")
+    services.seed_default_templates(now=NOW)
+    policy = promise_policy(app.config)
+
+    def reason(code):
+        return db.session.scalar(select(Reason).where(Reason.code == code))
+
+    def make(n=1):
+        made = {}
+        for i in range(n):
+            for situation in ("review", "interviewed", "reconsidered", "open"):
+                application = make_application(requisition)
+                made[f"{situation}{i}"] = application
+                if situation == "open":
+                    continue
+                pipeline.record_outcome(
+                    application,
+                    decision=Decision.REJECT,
+                    reason=reason("requirement_not_met"),
+                    actor=recruiter,
+                    now=NOW - timedelta(days=2),
+                    policy=policy,
+                )
+                if situation == "interviewed":
+                    db.session.add(
+                        Interview(
+                            application=application,
+                            stage=application.stage,
+                            scheduled_at=NOW - timedelta(days=5),
+                            created_at=NOW - timedelta(days=6),
+                        )
+                    )
+                if situation == "reconsidered":
+                    # The latest confirmed outcome counts; one undone after it does not.
+                    for status, code, days in (
+                        (OutcomeStatus.CONFIRMED, "criteria_mismatch", 1),
+                        (OutcomeStatus.UNDONE, "position_cancelled", 0),
+                    ):
+                        db.session.add(
+                            StageOutcome(
+                                application=application,
+                                stage=application.stage,
+                                decision=Decision.REJECT,
+                                status=status,
+                                reason=reason(code),
+                                decided_at=NOW - timedelta(days=days),
+                            )
+                        )
+        db.session.commit()
+        return {situation: a.id for situation, a in made.items()}
+
+    yield make, reason, recruiter, policy
+    ctx.pop()
+
+
+def test_the_batch_context_chooses_the_wording_from_outcomes_and_interviews(decided):
+    make, *_ = decided
+    ids = make()
+    applications = services.load_for_closure(ids.values())
+    context = services.Context.build(applications)
+    # The same context without the batch's facts asks each application's own collections.
+    one_by_one = dataclasses.replace(context, facts={}, values={}, shared={})
+    by_id = {a.id: a for a in applications}
+    chosen = {}
+    for situation, application_id in ids.items():
+        application = by_id[application_id]
+        draft = services.draft_for(application, context, now=NOW, fallback="position_filled")
+        again = services.draft_for(application, one_by_one, now=NOW, fallback="position_filled")
+        assert (draft.template_key, draft.subject, draft.body) == (
+            again.template_key,
+            again.subject,
+            again.body,
+        )
+        assert services.values_for(application, context) == services.values_for(
+            application, one_by_one
+        )
+        chosen[situation] = draft.template_key
+    assert chosen == {
+        "review0": "rejected_after_review",
+        "interviewed0": "rejected_after_interview",
+        "reconsidered0": "rejected_after_interview",
+        "open0": "position_filled",
+    }
+    interviewed = by_id[ids["interviewed0"]]
+    review = services.review(
+        interviewed, services.draft_for(interviewed, context, now=NOW), context
+    )
+    assert review.personalized is False  # interviewed: the message must say something personal
+
+
+def test_loading_a_batch_and_its_context_takes_the_same_queries_for_4_or_40(decided):
+    make, *_ = decided
+    batches = [make(1), make(10)]
+    counts = []
+    for ids in batches:
+        db.session.expunge_all()
+        with statements() as seen:
+            applications = services.load_for_closure(ids.values())
+            services.Context.build(applications)
+        counts.append(len(seen))
+    assert counts[0] == counts[1] <= 12
+
+
+def test_an_outcome_recorded_in_the_same_transaction_chooses_the_wording(decided):
+    make, reason, recruiter, policy = decided
+    ids = make()
+    (application,) = services.load_for_closure([ids["open0"]])
+    pipeline.record_outcome(
+        application,
+        decision=Decision.REJECT,
+        reason=reason("position_cancelled"),
+        actor=recruiter,
+        now=NOW,
+        policy=policy,
+    )
+    context = services.Context.build([application])
+    assert services.draft_for(application, context, now=NOW).template_key == "position_cancelled"
+
+
+def test_templates_are_read_in_one_pass_exactly_as_brace_by_brace():
+    """Every message of a batch is parsed; the one-pass reading must agree with the careful
+    one on parts and errors, for any mix of braces, names and text."""
+    pieces = ["{", "}", "{{", "}}", "{name}", "{ name }", "{x.y}", "{1a}", "a", "_b2", " ", "\n"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        template = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert wording._scan(template) == wording._scan_carefully(template), template

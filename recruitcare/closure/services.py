@@ -8,6 +8,7 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -41,6 +42,8 @@ from recruitcare.models import (
     Interview,
     MessageTemplate,
     OutboxMessage,
+    Reason,
+    Requisition,
     StageOutcome,
     User,
 )
@@ -123,7 +126,13 @@ def closure_summary(application: Application) -> ClosureSummary:
 
 
 def load_for_closure(application_ids: Iterable[int]) -> list[Application]:
-    """Applications with everything their closure needs, in a fixed number of queries."""
+    """Applications with their candidate, stage, requisition and its owner, in four queries
+    whatever the batch.
+
+    The outcomes and interviews that choose a closure's wording are not loaded here:
+    ``Context.build`` reads the few facts it needs from them for the whole batch, which
+    costs a fraction of loading both collections onto every application.
+    """
     ids = list(application_ids)
     if not ids:
         return []
@@ -133,13 +142,21 @@ def load_for_closure(application_ids: Iterable[int]) -> list[Application]:
             .where(Application.id.in_(ids))
             .options(
                 joinedload(Application.candidate),
-                joinedload(Application.stage),
-                joinedload(Application.requisition),
-                selectinload(Application.outcomes).joinedload(StageOutcome.reason),
-                selectinload(Application.interviews).load_only(Interview.id),
+                # Few distinct stages and requisitions: one short query each, not a join
+                # repeated on every row.
+                selectinload(Application.stage),
+                selectinload(Application.requisition).joinedload(Requisition.owner),
             )
         )
     )
+
+
+class Facts(NamedTuple):
+    """What an application's closure wording depends on beyond its own row."""
+
+    reason: Reason | None
+    """The reason of its latest confirmed outcome."""
+    had_interview: bool
 
 
 @dataclass
@@ -158,8 +175,12 @@ class Context:
     company: str
     base_url: str
     zone: ZoneInfo
+    # By application id, read by ``build``; an application missing here is asked directly.
+    facts: dict[int, Facts] = field(default_factory=dict, repr=False)
     # values_for's answers, by application id: drafting and reviewing ask for them again.
     values: dict[int, dict[str, str | None]] = field(default_factory=dict, repr=False)
+    # The values every candidate of one requisition shares, by requisition id.
+    shared: dict[int, dict[str, str | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, applications: Sequence[Application]) -> "Context":
@@ -189,7 +210,46 @@ class Context:
             company=config["COMPANY_NAME"],
             base_url=config["BASE_URL"],
             zone=ZoneInfo(config["ORG_TIMEZONE"]),
+            facts=_facts(ids),
         )
+
+
+def _facts(ids: list[int]) -> dict[int, Facts]:
+    """Each application's latest confirmed reason and whether it had an interview, in two
+    queries. ORM columns, so outcomes and interviews added in this transaction are flushed
+    first and count, as they would in the loaded collections."""
+    latest: dict[int, tuple] = {}
+    for application_id, decided_at, outcome_id, reason_id in db.session.execute(
+        select(
+            StageOutcome.application_id,
+            StageOutcome.decided_at,
+            StageOutcome.id,
+            StageOutcome.reason_id,
+        ).where(
+            StageOutcome.application_id.in_(ids),
+            StageOutcome.status == OutcomeStatus.CONFIRMED,
+        )
+    ):
+        known = latest.get(application_id)
+        if known is None or (decided_at, outcome_id) > known[:2]:
+            latest[application_id] = (decided_at, outcome_id, reason_id)
+    wanted = {reason_id for *_, reason_id in latest.values() if reason_id is not None}
+    reasons = (
+        {r.id: r for r in db.session.scalars(select(Reason).where(Reason.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    interviewed = set(
+        db.session.scalars(
+            select(Interview.application_id).where(Interview.application_id.in_(ids)).distinct()
+        )
+    )
+    facts = {}
+    for application_id in ids:
+        outcome = latest.get(application_id)
+        reason = reasons.get(outcome[2]) if outcome and outcome[2] is not None else None
+        facts[application_id] = Facts(reason, application_id in interviewed)
+    return facts
 
 
 def _open_elsewhere(applications: Sequence[Application]) -> dict[int, list[Application]]:
@@ -224,22 +284,27 @@ def _open_elsewhere(applications: Sequence[Application]) -> dict[int, list[Appli
     return others
 
 
-def _reason_of(application: Application):
+def _facts_of(application: Application, ctx: "Context | None" = None) -> Facts:
+    known = ctx.facts.get(application.id) if ctx is not None else None
+    if known is not None:
+        return known
     confirmed = [o for o in application.outcomes if o.status is OutcomeStatus.CONFIRMED]
     latest = max(confirmed, key=lambda o: (o.decided_at, o.id), default=None)
-    return latest.reason if latest else None
+    return Facts(latest.reason if latest else None, bool(application.interviews))
 
 
-def default_template_key(application: Application, fallback: str | None = None) -> str:
+def default_template_key(
+    application: Application, fallback: str | None = None, *, ctx: Context | None = None
+) -> str:
     """The situation's template; ``fallback`` for open applications (filled, cancelled)."""
     if application.status.is_open:
         return fallback or "position_filled"
-    reason = _reason_of(application)
+    facts = _facts_of(application, ctx)
     return template_key_for(
         application.status,
         stage_is_interview=bool(application.stage and application.stage.is_interview),
-        reason_template=reason.default_template if reason else None,
-        had_interview=bool(application.interviews),
+        reason_template=facts.reason.default_template if facts.reason else None,
+        had_interview=facts.had_interview,
     )
 
 
@@ -252,21 +317,32 @@ def values_for(application: Application, ctx: Context) -> dict[str, str | None]:
     if known is not None:
         return known
     candidate, requisition = application.candidate, application.requisition
-    owner = requisition.owner
-    reason = _reason_of(application)
+    shared = ctx.shared.get(requisition.id) if requisition.id is not None else None
+    if shared is None:
+        owner = requisition.owner
+        shared = {
+            "requisition_title": requisition.title,
+            "feedback_link": link_template(ctx.base_url),
+            "recruiter_name": owner.name,
+            "recruiter_email": owner.email,
+            "company_name": ctx.company or None,
+        }
+        if requisition.id is not None:
+            ctx.shared[requisition.id] = shared
+    reason = _facts_of(application, ctx).reason
     due = application.decision_due_at
-    zone = _zone(candidate.timezone)
+    stage = application.stage
     values = {
         "candidate_first_name": candidate.first_name,
         "candidate_name": candidate.name,
-        "requisition_title": requisition.title,
-        "stage": application.stage.name if application.stage else None,
+        "requisition_title": shared["requisition_title"],
+        "stage": stage.name if stage else None,
         "feedback": ctx.feedback.get(application.id),
-        "feedback_link": link_template(ctx.base_url),
-        "recruiter_name": owner.name,
-        "recruiter_email": owner.email,
-        "company_name": ctx.company or None,
-        "decision_date": due.astimezone(zone).strftime("%A %-d %B %Y") if due else None,
+        "feedback_link": shared["feedback_link"],
+        "recruiter_name": shared["recruiter_name"],
+        "recruiter_email": shared["recruiter_email"],
+        "company_name": shared["company_name"],
+        "decision_date": _decision_date(due, candidate.timezone) if due else None,
         "reason": reason.candidate_explanation if reason else None,
     }
     if application.id is not None:
@@ -274,6 +350,13 @@ def values_for(application: Application, ctx: Context) -> dict[str, str | None]:
     return values
 
 
+@functools.lru_cache(maxsize=4096)
+def _decision_date(due: datetime, zone_name: str) -> str:
+    """The promised date as the candidate reads it; a batch has few distinct ones."""
+    return due.astimezone(_zone(zone_name)).strftime("%A %-d %B %Y")
+
+
+@functools.lru_cache(maxsize=256)
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -294,9 +377,9 @@ def personal_copy(template_text: str, values: Mapping[str, str | None]) -> str:
     a syntax error in the copy, and a value written between literal braces a placeholder.
     """
     out = []
-    for part in _parsed(template_text):
-        if isinstance(part, wording.Text):
-            out.append(_brace(part.text))
+    for part in _copy_parts(template_text):
+        if part.__class__ is str:
+            out.append(part)
             continue
         name = part.name
         if name not in values:
@@ -310,8 +393,12 @@ def personal_copy(template_text: str, values: Mapping[str, str | None]) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed(template_text: str) -> tuple[wording.Part, ...]:
-    return tuple(wording.parse(template_text))
+def _copy_parts(template_text: str) -> tuple[str | wording.Placeholder, ...]:
+    """The template's parts, literal texts with their braces already doubled again."""
+    return tuple(
+        _brace(part.text) if isinstance(part, wording.Text) else part
+        for part in wording.parse(template_text)
+    )
 
 
 def new_draft(application: Application, ctx: Context, *, key: str, now: datetime):
@@ -337,7 +424,8 @@ def draft_for(
     saved = ctx.closures.get(application.id)
     if saved is not None:
         return saved
-    return new_draft(application, ctx, key=default_template_key(application, fallback), now=now)
+    key = default_template_key(application, fallback, ctx=ctx)
+    return new_draft(application, ctx, key=key, now=now)
 
 
 @dataclass
@@ -374,7 +462,7 @@ def review(application: Application, closure: ClosureMessage, ctx: Context) -> R
     criteria = [(c.name, c.description) for c in application.requisition.criteria]
     findings = check(text.text, criteria)
     personalized = None
-    if application.interviews:
+    if _facts_of(application, ctx).had_interview:
         template = ctx.templates.get(closure.template_key)
         plain = wording.render_text(template.body, values).text if template else ""
         personalized = wording.is_personalized(
@@ -439,32 +527,43 @@ def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime
     messages was enqueued meanwhile; either way the caller rolls back.
     """
     refused = []
+    flagged = []  # each item's blocking findings, worked out once
     for item, reason in reviews:
         application = item.closure.application
-        name = application.candidate.name
+        blocking = item.blocking
+        flagged.append(blocking)
         if item.problems:
-            refused.append(f"{name}: {' '.join(item.problems)}")
-        elif item.blocking and not reason.strip():
-            refused.append(f"{name}: reword the flagged phrases or give a reason to override.")
+            refused.append(f"{application.candidate.name}: {' '.join(item.problems)}")
+        elif blocking and not reason.strip():
+            refused.append(
+                f"{application.candidate.name}: reword the flagged phrases or give a reason "
+                "to override."
+            )
         elif item.closure.status is ClosureStatus.SCHEDULED:
-            refused.append(f"{name}: already scheduled.")
+            refused.append(f"{application.candidate.name}: already scheduled.")
         elif not application.status.is_open and application.status not in (
             ApplicationStatus.REJECTED,
             ApplicationStatus.WITHDRAWN,
         ):
-            refused.append(f"{name} is {application.status.label}.")
+            refused.append(f"{application.candidate.name} is {application.status.label}.")
     if refused:
         raise ClosureError(" ".join(refused))
     company = current_app.config["COMPANY_NAME"]
     sending = SendTimes.from_config(current_app.config)
     # Other closures to the same people, fetched once; each new one joins them below.
     times = closure_times(r.closure.application.candidate_id for r, _reason in reviews)
+    senders: dict[Requisition, tuple[str, str]] = {}  # (Reply-To, sender name)
     new_messages = []
     for item, _reason in reviews:
         application = item.closure.application
-        candidate, owner = application.candidate, application.requisition.owner
-        send_after = sending.after(application, now, times.get(candidate.id, []))
-        times.setdefault(candidate.id, []).append((application.id, send_after))
+        candidate, requisition = application.candidate, application.requisition
+        sender = senders.get(requisition)
+        if sender is None:
+            owner = requisition.owner
+            sender = senders[requisition] = (owner.email, f"{owner.name}, {company}")
+        taken = times.setdefault(candidate.id, [])
+        send_after = sending.after(application, now, taken)
+        taken.append((application.id, send_after))
         new_messages.append(
             outbox.NewMessage(
                 purpose=PURPOSE,
@@ -474,8 +573,8 @@ def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime
                 subject=item.subject,
                 text_body=item.text,
                 html_body=item.html,
-                reply_to=owner.email,
-                sender_name=f"{owner.name}, {company}",
+                reply_to=sender[0],
+                sender_name=sender[1],
                 send_after=send_after,
                 application=application,
             )
@@ -487,7 +586,7 @@ def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime
         key = getattr(error, "idempotency_key", new_messages[0].idempotency_key)
         detail = str(error).removeprefix(f"{key}: ")
         raise ClosureError(f"{names[key]}: {detail}") from error
-    closure_ids = _write_approved(reviews, message_ids, actor=actor, now=now)
+    closure_ids = _write_approved(reviews, flagged, message_ids, actor=actor, now=now)
     audit.record_many(
         "closure.approved",
         ClosureMessage,
@@ -502,12 +601,11 @@ def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime
         "closure.override",
         ClosureMessage,
         (
-            (
-                closure_id,
-                {"rules": sorted({f.rule for f in item.blocking}), "reason": reason.strip()},
+            (closure_id, {"rules": sorted({f.rule for f in blocking}), "reason": reason.strip()})
+            for (_item, reason), blocking, closure_id in zip(
+                reviews, flagged, closure_ids, strict=True
             )
-            for (item, reason), closure_id in zip(reviews, closure_ids, strict=True)
-            if item.blocking
+            if blocking
         ),
         actor=actor,
         now=now,
@@ -516,7 +614,12 @@ def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime
 
 
 def _write_approved(
-    reviews: Sequence[tuple[Review, str]], message_ids: list[int], *, actor: User, now: datetime
+    reviews: Sequence[tuple[Review, str]],
+    flagged: Sequence[list[Finding]],
+    message_ids: list[int],
+    *,
+    actor: User,
+    now: datetime,
 ) -> list[int]:
     """Write the approved closures with one multi-row statement each for new and saved
     drafts; returns their ids in order.
@@ -527,33 +630,34 @@ def _write_approved(
     """
     table = ClosureMessage.__table__
     new_rows, saved_rows = [], []
-    for (item, reason), message_id in zip(reviews, message_ids, strict=True):
+    # Each closure's id, or its application's while it has none; read before any expiry.
+    keys: list[tuple[bool, int]] = []
+    for (item, reason), blocking, message_id in zip(reviews, flagged, message_ids, strict=True):
         closure = item.closure
         row = {
             "revision": closure.revision + 1,
             "status": ClosureStatus.SCHEDULED,
             "findings": [f.to_dict() for f in item.findings],
-            "override_reason": reason.strip() if item.blocking else "",
+            "override_reason": reason.strip() if blocking else "",
             "approved_by_id": actor.id,
             "approved_at": now,
             "updated_at": now,
             "outbox_message_id": message_id,
         }
         if closure.id is None:
-            new_rows.append(
-                {
-                    **row,
-                    "application_id": closure.application.id,
-                    "template_key": closure.template_key,
-                    "subject": closure.subject,
-                    "body": closure.body,
-                    "edited": bool(closure.edited),
-                    "held_reason": closure.held_reason or "",
-                    "created_at": closure.created_at or now,
-                }
-            )
+            row["application_id"] = closure.application.id
+            row["template_key"] = closure.template_key
+            row["subject"] = closure.subject
+            row["body"] = closure.body
+            row["edited"] = bool(closure.edited)
+            row["held_reason"] = closure.held_reason or ""
+            row["created_at"] = closure.created_at or now
+            new_rows.append(row)
+            keys.append((True, row["application_id"]))
         else:
-            saved_rows.append({**row, "closure_id": closure.id})
+            row["closure_id"] = closure.id
+            saved_rows.append(row)
+            keys.append((False, closure.id))
     if saved_rows:
         db.session.execute(
             update(table).where(table.c.id == bindparam("closure_id")),
@@ -577,10 +681,7 @@ def _write_approved(
             )
         )
         ids.update(found.all())
-    return [
-        ids[item.closure.application.id] if item.closure.id is None else item.closure.id
-        for item, _reason in reviews
-    ]
+    return [ids[key] if is_new else key for is_new, key in keys]
 
 
 def closure_times(candidate_ids: Iterable[int]) -> dict[int, list[tuple[int, datetime]]]:

@@ -99,8 +99,50 @@ def _field_problem(inner: str) -> str | None:
     return None
 
 
+# What a template without syntax errors is made of, besides literal text without braces.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _scan_well_formed(template: str) -> list[Part] | None:
+    """The parts of a template without syntax errors, in one pass of ``_TOKEN``; None when
+    a brace is left over, for ``_scan`` to read carefully and report."""
+    parts: list[Part] = []
+    literal: list[str] = []
+    at = 0
+    for token in _TOKEN.finditer(template):
+        start = token.start()
+        if start > at:
+            chunk = template[at:start]
+            if "{" in chunk or "}" in chunk:
+                return None
+            literal.append(chunk)
+        name = token.group(1)
+        if name is None:
+            literal.append(template[start])
+        else:
+            if literal:
+                parts.append(Text("".join(literal)))
+                literal.clear()
+            parts.append(Placeholder(name))
+        at = token.end()
+    tail = template[at:]
+    if "{" in tail or "}" in tail:
+        return None
+    if text := "".join(literal) + tail:
+        parts.append(Text(text))
+    return parts
+
+
 def _scan(template: str) -> tuple[list[Part], list[str]]:
     """Parts and syntax errors; on an error the offending text is kept as literal text."""
+    well_formed = _scan_well_formed(template)
+    if well_formed is not None:
+        return well_formed, []
+    return _scan_carefully(template)
+
+
+def _scan_carefully(template: str) -> tuple[list[Part], list[str]]:
+    """``_scan`` brace by brace, saying what is wrong with each brace that is."""
     parts: list[Part] = []
     errors: list[str] = []
     literal: list[str] = []
