@@ -4,6 +4,7 @@ These add and flush, never commit: the caller commits once, so a message rides t
 of the change that owes it, and a rolled-back request sends nothing.
 """
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from recruitcare.domain.enums import DeliveryStatus
-from recruitcare.domain.outbox import HeaderError, check_address, check_headers, check_mailbox
+from recruitcare.domain.outbox import (
+    LINE_BREAKS,
+    HeaderError,
+    check_address,
+    check_headers,
+    check_mailbox,
+)
 from recruitcare.extensions import db
 from recruitcare.models import Application, OutboxMessage
 from recruitcare.outbox.mailer import message_id_domain
@@ -153,8 +160,8 @@ def enqueue_many(messages: Sequence[NewMessage], *, now: datetime) -> list[int]:
             wrapped.idempotency_key = new.idempotency_key
             raise wrapped from error
     keys = [new.idempotency_key for new in messages]
-    twice = [key for key, seen in Counter(keys).items() if seen > 1]
-    if twice:
+    if len(set(keys)) < len(keys):
+        twice = [key for key, seen in Counter(keys).items() if seen > 1]
         raise DuplicateMessage(f"{_naming(twice)} given twice in one batch.")
     taken = _ids_by_key(keys)
     if taken:
@@ -223,27 +230,46 @@ def _naming(keys: list[str], shown: int = 3) -> str:
     return f"a message with each of the keys {listed}{more}"
 
 
+# Header values that pass these need no closer look: no character that could end a header line,
+# and, for the recipient, one bare address. Anything else goes to the domain checks, which
+# refuse it with their own words (or find it fine after all).
+_LINE_BREAK = re.compile("[" + "".join(re.escape(char) for char in LINE_BREAKS) + "]")
+_NOT_BARE = re.compile(r"[\s<]")
+_KEY_LENGTHS = {field: _max_length(field) for field in ("purpose", "idempotency_key")}
+
+
+def _plainly_fine(name: str, value: str) -> bool:
+    if len(value) > _HEADER_LENGTHS[name] or _LINE_BREAK.search(value):
+        return False
+    if name == "recipient":
+        local, at, domain = value.rpartition("@")
+        return bool(local and domain) and not _NOT_BARE.search(value)
+    return name != "reply_to" or not value
+
+
 def _check(new: NewMessage, checked: set[tuple[str, str]]) -> None:
     """Refuse a message whose headers could break; ``checked`` skips values seen already in
     the batch (the same sender and Reply-To on thousands of messages)."""
-    values = {
-        "recipient": new.recipient,
-        "recipient_name": new.recipient_name,
-        "sender_name": new.sender_name,
-        "reply_to": new.reply_to,
-        "subject": new.subject,
-    }
-    fresh = {name: value for name, value in values.items() if (name, value) not in checked}
-    check_headers(fresh, _HEADER_LENGTHS)
-    if "recipient" in fresh:
-        check_address("recipient", new.recipient)
-    if new.reply_to and "reply_to" in fresh:
-        check_mailbox("reply_to", new.reply_to)
-    for field in ("purpose", "idempotency_key"):
+    values = (
+        ("recipient", new.recipient),
+        ("recipient_name", new.recipient_name),
+        ("sender_name", new.sender_name),
+        ("reply_to", new.reply_to),
+        ("subject", new.subject),
+    )
+    fresh = [item for item in values if item not in checked]
+    if not all(_plainly_fine(name, value) for name, value in fresh):
+        by_name = dict(fresh)
+        check_headers(by_name, _HEADER_LENGTHS)
+        if "recipient" in by_name:
+            check_address("recipient", new.recipient)
+        if new.reply_to and "reply_to" in by_name:
+            check_mailbox("reply_to", new.reply_to)
+    for field, longest in _KEY_LENGTHS.items():
         value = getattr(new, field)
-        if not value or len(value) > _max_length(field):
-            raise ValueError(f"{field} must have between 1 and {_max_length(field)} characters.")
-    checked.update(fresh.items())
+        if not value or len(value) > longest:
+            raise ValueError(f"{field} must have between 1 and {longest} characters.")
+    checked.update(fresh)
 
 
 def cancel(message: OutboxMessage, *, reason: str, now: datetime) -> None:
