@@ -207,7 +207,8 @@ def test_untouched_application_gets_interim_updates_then_must_be_decided(app, cl
         assert application.decision_due_at > after_notice
         assert len(messages("late")) == 2
         assert count(PromiseEvent) == 3
-        assert count(AuditEvent, AuditEvent.action == "promise.overdue_notice") == 1
+        assert count(AuditEvent, AuditEvent.action == "promise.overdue_notice") == 2
+        assert count(AuditEvent, AuditEvent.action == "promise.must_decide") == 1
 
     login(client, "rec@example.com")
     home = client.get("/")

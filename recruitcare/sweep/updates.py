@@ -320,8 +320,11 @@ def send_overdue_notice(application: Application, lapse: Lapse, *, now: datetime
     retry every few minutes) and UpdateError says why; the recruiter's digest lists it daily.
     """
     old_due_at = application.decision_due_at
-    first = application.must_decide_since is None
-    application.decision_due_at = lapse.new_due_at
+    if application.must_decide_since is None:
+        mark_must_decide(application, now=now, notice_due_at=lapse.new_due_at)
+    else:
+        application.decision_due_at = lapse.new_due_at
+    notice = {"old": old_due_at.isoformat(), "new": lapse.new_due_at.isoformat()}
     try:
         message = _enqueue(
             application,
@@ -332,28 +335,19 @@ def send_overdue_notice(application: Application, lapse: Lapse, *, now: datetime
             now=now,
         )
     except UpdateError as error:
-        problem = str(error)
-        message = None
-    else:
-        problem = ""
-        application.last_contact_at = now
-    application.decision_due_at = old_due_at
-    if first:
-        mark_must_decide(application, now=now, problem=problem, notice_due_at=lapse.new_due_at)
-    else:
-        application.decision_due_at = lapse.new_due_at
         audit.record(
-            "promise.overdue_notice",
-            application,
-            actor=None,
-            now=now,
-            old=old_due_at.isoformat(),
-            new=lapse.new_due_at.isoformat(),
-            problem=problem or None,
-            outbox_message=message.id if message else None,
+            "promise.overdue_notice", application, actor=None, now=now, problem=str(error), **notice
         )
-    if problem:
-        raise UpdateError(problem)
+        raise
+    application.last_contact_at = now
+    audit.record(
+        "promise.overdue_notice",
+        application,
+        actor=None,
+        now=now,
+        outbox_message=message.id,
+        **notice,
+    )
 
 
 def queue_for_approval(application: Application, *, now: datetime) -> CandidateUpdate:
