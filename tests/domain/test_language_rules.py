@@ -404,6 +404,32 @@ POSITIVES = [
     ("appearance", BLOCK, "Overweight and a bit sweaty, not a great first impression."),
     ("comparison", BLOCK, "We went for the other finalist, who had more AWS depth."),
     ("retaliation", BLOCK, "Took out a grievance against his line manager last year."),
+    # general fixes after the sixth evaluation batch was measured
+    ("retaliation", BLOCK, "We can't make endless adjustments for her IBS."),
+    ("disability_health", BLOCK, "Her PTSD came up twice in the interview."),
+    (
+        "gender_reassignment",
+        BLOCK,
+        "Partway through transitioning at the moment, the reference said.",
+    ),
+    ("gender_reassignment", BLOCK, "Since transitioning she has had three jobs."),
+    ("personal_data", WARN, "Ring Ola on her desk extension: 3390."),
+    ("appearance", WARN, "Hair looked unbrushed for a client meeting."),
+    ("retaliation", BLOCK, "Mentioned needing a quiet room for the assessment."),
+    ("family_status", BLOCK, "She's single, so travel would be easy for her."),
+    ("family_status", BLOCK, "Separated, so he may move cities soon."),
+    (
+        "family_status",
+        BLOCK,
+        "A single woman in her thirties, so she might leave to start a family.",
+    ),
+    ("age", BLOCK, "She is young and people on the team notice it."),
+    ("age", BLOCK, "We want young people in the office."),
+    ("age", BLOCK, "Prefers young and energetic people around her."),
+    ("family_status", BLOCK, "As a single person she'd have more time for travel."),
+    ("race_colour", BLOCK, "Is Black and some of the board may react."),
+    ("appearance", BLOCK, "She's very tall and the clients are short."),
+    ("pregnancy_maternity", BLOCK, "Asked about our maternity policy twice, which worried me."),
 ]
 
 NEGATIVES = [
@@ -653,6 +679,19 @@ NEGATIVES = [
     ("disability_health", "Irrespective of the condition flag, the job retried."),
     ("religion_belief", "Faith in the test suite was low after the flaky run."),
     ("comparison", "We went for the other approach she suggested, with a queue."),
+    # near misses for the general fixes after the sixth evaluation batch was measured
+    ("gender_reassignment", "Halfway through transitioning the database to Postgres, she left."),
+    ("comparison", "More system design practice would make you a stronger candidate next time."),
+    ("comparison", "You would be a more competitive applicant with a portfolio."),
+    ("citizenship", "Worked at an immigration consultancy as a data analyst."),
+    ("disability_health", "Simplified the council's disability parking permit form."),
+    ("sex_gender", "Drafted the menopause guidance for the HR handbook."),
+    ("family_status", "Hadn't made a single recruit in two years as a manager."),
+    ("family_status", "Not a single user complained after the release."),
+    ("age", "Tuned the young and old generations in the JVM heap."),
+    ("age", "The old generation of the heap filled up during the test."),
+    ("family_status", "Not a single person on the panel had concerns about her SQL."),
+    ("family_status", "Every single test passed on the first run."),
 ]
 
 

@@ -185,11 +185,17 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
     if rule.context == "any":
         return True
     j = i1
+    if _coordinated_noun(tk, i1, vocab):
+        # "young and old generations": the noun after the second adjective is described too.
+        j = i1 + 2
     while j < n and j < i1 + _LOOK_AHEAD and tk.brk[j] == 0:
         w = tk.low[j]
         if w in rule.person_next or w in vocab.person_nouns or w in vocab.role_nouns:
-            # "old generation objects": a person noun that itself modifies a thing.
-            return not (j + 1 < n and tk.brk[j + 1] == 0 and tk.low[j + 1] in vocab.things)
+            # "old generation objects": a person noun that itself modifies a thing, and "the old
+            # generations of the collector": a collective noun that belongs to a thing.
+            if j + 1 < n and tk.brk[j + 1] == 0 and tk.low[j + 1] in vocab.things:
+                return False
+            return not (w in _COLLECTIVE and _belongs_to_thing(tk, j + 1, vocab))
         if w in vocab.things:
             # "a trans account manager": a thing noun that names a person's job.
             return j + 1 < n and tk.brk[j + 1] == 0 and tk.low[j + 1] in vocab.role_nouns
@@ -205,6 +211,44 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
     if rule.context == "predicate":
         return _opens_note(tk, i0, i1, vocab)
     return _near_person(tk, i0, i1, vocab)
+
+
+def _coordinated_noun(tk: Tokens, i1: int, vocab: Vocabulary) -> bool:
+    """True for "<term> and <word> <noun>": the noun is described by both words."""
+    n = len(tk.low)
+    if i1 + 2 >= n or tk.low[i1] not in _COORDINATORS:
+        return False
+    if tk.brk[i1] or tk.brk[i1 + 1] or tk.brk[i1 + 2]:
+        return False
+    second = tk.low[i1 + 1]
+    if (
+        second in _DETERMINERS
+        or second in _QUANTIFIERS
+        or second in _SUBJECT_PRONOUNS
+        or second in vocab.stop_words
+        or second in vocab.pronouns
+        or second in vocab.not_subjects
+    ):
+        # "Arab and some clients ...", "old and the design is ...": a new phrase, not an adjective.
+        return False
+    w = tk.low[i1 + 2]
+    return w in vocab.person_nouns or w in vocab.role_nouns or w in vocab.things
+
+
+def _belongs_to_thing(tk: Tokens, j: int, vocab: Vocabulary) -> bool:
+    """True when words from ``j`` read "of/in/on the <thing>" ("generations of the heap")."""
+    n = len(tk.low)
+    if j >= n or tk.brk[j] or tk.low[j] not in ("of", "in", "on", "within", "inside"):
+        return False
+    for k in range(j + 1, min(n, j + 4)):
+        if tk.brk[k]:
+            return False
+        w = tk.low[k]
+        if w in vocab.things:
+            return True
+        if w in vocab.pronouns or w in vocab.person_nouns or w in vocab.role_nouns:
+            return False
+    return False
 
 
 def _said_of(tk: Tokens, i0: int, vocab: Vocabulary) -> bool | None:
