@@ -19,13 +19,15 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@ $(VENV)/.installed
 
-# The outbox worker runs beside the web server and stops with it; with the development
-# mail backend, messages land in instance/mail and show on the "Sent mail" page.
+# The outbox worker and the sweep (every five minutes, as cron would; output in
+# instance/sweep.log) run beside the web server and stop with it; with the development mail
+# backend, messages land in instance/mail and show on the "Sent mail" page.
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	$(FLASK) outbox run & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	(while :; do $(FLASK) sweep >> instance/sweep.log 2>&1; sleep 300; done) & sweeper=$$!; \
+	trap 'kill $$worker $$sweeper 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Production settings on this machine: gunicorn (several workers) on PostgreSQL, plus the
