@@ -1,10 +1,11 @@
 """Evaluation of the language checker on labelled recruiter feedback.
 
-Four files, all written separately from the rule tables in test_language_rules.py (see
+Five files, all written separately from the rule tables in test_language_rules.py (see
 tests/data/PROVENANCE.md): language_eval.tsv (batches 1-3), language_holdout.tsv (batch 4),
-language_batch5.tsv (batch 5) and language_batch6.tsv (batch 6). Each batch was measured once
-before the rules were tuned on its failures, and those first figures are recorded in
-PROVENANCE.md (batch 6's with a caveat: its author wrote the tuning examples after it); the
+language_batch5.tsv (batch 5), language_batch6.tsv (batch 6) and language_batch7.tsv (batch 7,
+written blind to the rules by a separate author). Each batch was measured once before the rules
+were tuned on its failures, and those first figures are recorded in PROVENANCE.md (batch 6's
+with a caveat: its author wrote the tuning examples after it); the
 figures printed here are after tuning, so they are in-sample. The test prints a per-category
 table for each file and for all of them together (``pytest -s``) and holds the checker, on all
 files together, to two targets: at least 95% of block lines blocked, and at most 2% of safe
@@ -24,11 +25,13 @@ EVAL_PATH = DATA / "language_eval.tsv"
 HOLDOUT_PATH = DATA / "language_holdout.tsv"
 BATCH5_PATH = DATA / "language_batch5.tsv"
 BATCH6_PATH = DATA / "language_batch6.tsv"
+BATCH7_PATH = DATA / "language_batch7.tsv"
 EVAL_FILES = {
     "batches 1-3": EVAL_PATH,
     "batch 4": HOLDOUT_PATH,
     "batch 5": BATCH5_PATH,
     "batch 6": BATCH6_PATH,
+    "batch 7": BATCH7_PATH,
 }
 BLOCK_RECALL_TARGET = 0.95
 SAFE_BLOCKED_LIMIT = 0.02
