@@ -631,3 +631,27 @@ def test_a_run_once_does_not_chase_retries_that_fall_due_during_it(make_app, tmp
         assert worker.run(once=True).outcomes == {"retrying": 1}
         [row] = db.session.scalars(select(OutboxMessage)).all()
         assert (row.status, row.attempts) == (DeliveryStatus.RETRYING, 1)
+
+
+def test_in_batch_finds_exactly_the_rows_given_on_either_database(app):
+    with app.app_context():
+        keys = [queue(idempotency_key=f"batch:{i}").idempotency_key for i in range(5)]
+        db.session.flush()
+        wanted = [keys[0], keys[3], "batch:missing"]
+        found = db.session.scalars(
+            select(OutboxMessage.idempotency_key).where(
+                outbox.in_batch(OutboxMessage.idempotency_key, wanted)
+            )
+        ).all()
+        assert sorted(found) == [keys[0], keys[3]]
+        ids = db.session.scalars(select(OutboxMessage.id)).all()
+        found_ids = db.session.scalars(
+            select(OutboxMessage.id).where(outbox.in_batch(OutboxMessage.id, ids[:2]))
+        ).all()
+        assert sorted(found_ids) == sorted(ids[:2])
+        assert (
+            db.session.scalars(
+                select(OutboxMessage.id).where(outbox.in_batch(OutboxMessage.id, []))
+            ).all()
+            == []
+        )

@@ -139,7 +139,7 @@ def load_for_closure(application_ids: Iterable[int]) -> list[Application]:
     return list(
         db.session.scalars(
             select(Application)
-            .where(Application.id.in_(ids))
+            .where(outbox.in_batch(Application.id, ids))
             .options(
                 joinedload(Application.candidate),
                 # Few distinct stages and requisitions: one short query each, not a join
@@ -188,7 +188,7 @@ class Context:
         feedback = {}
         for fb in db.session.scalars(
             select(CandidateFeedback)
-            .where(CandidateFeedback.application_id.in_(ids))
+            .where(outbox.in_batch(CandidateFeedback.application_id, ids))
             .options(selectinload(CandidateFeedback.versions))
         ):
             if fb.approved is not None:
@@ -197,7 +197,7 @@ class Context:
             c.application_id: c
             for c in db.session.scalars(
                 select(ClosureMessage)
-                .where(ClosureMessage.application_id.in_(ids))
+                .where(outbox.in_batch(ClosureMessage.application_id, ids))
                 .options(joinedload(ClosureMessage.outbox_message))
             )
         }
@@ -226,7 +226,7 @@ def _facts(ids: list[int]) -> dict[int, Facts]:
             StageOutcome.id,
             StageOutcome.reason_id,
         ).where(
-            StageOutcome.application_id.in_(ids),
+            outbox.in_batch(StageOutcome.application_id, ids),
             StageOutcome.status == OutcomeStatus.CONFIRMED,
         )
     ):
@@ -241,7 +241,9 @@ def _facts(ids: list[int]) -> dict[int, Facts]:
     )
     interviewed = set(
         db.session.scalars(
-            select(Interview.application_id).where(Interview.application_id.in_(ids)).distinct()
+            select(Interview.application_id)
+            .where(outbox.in_batch(Interview.application_id, ids))
+            .distinct()
         )
     )
     facts = {}
@@ -261,7 +263,7 @@ def _open_elsewhere(applications: Sequence[Application]) -> dict[int, list[Appli
     open_ids: dict[int, set[int]] = {}
     for candidate_id, application_id in db.session.execute(
         select(Application.candidate_id, Application.id).where(
-            Application.candidate_id.in_(batch),
+            outbox.in_batch(Application.candidate_id, batch),
             Application.status.in_(OPEN_APPLICATION_STATUSES),
         )
     ):
@@ -276,7 +278,7 @@ def _open_elsewhere(applications: Sequence[Application]) -> dict[int, list[Appli
     if wanted:
         for other in db.session.scalars(
             select(Application)
-            .where(Application.id.in_({i for ids in wanted.values() for i in ids}))
+            .where(outbox.in_batch(Application.id, {i for ids in wanted.values() for i in ids}))
             .options(joinedload(Application.requisition))
             .order_by(Application.id)
         ):
@@ -677,7 +679,7 @@ def _write_approved(
             ) from error
         found = db.session.execute(
             select(table.c.application_id, table.c.id).where(
-                table.c.application_id.in_([row["application_id"] for row in new_rows])
+                outbox.in_batch(table.c.application_id, [row["application_id"] for row in new_rows])
             )
         )
         ids.update(found.all())
@@ -695,7 +697,7 @@ def closure_times(candidate_ids: Iterable[int]) -> dict[int, list[tuple[int, dat
         )
         .join(Application, Application.id == OutboxMessage.application_id)
         .where(
-            Application.candidate_id.in_(set(candidate_ids)),
+            outbox.in_batch(Application.candidate_id, set(candidate_ids)),
             OutboxMessage.purpose == PURPOSE,
             OutboxMessage.status.not_in([DeliveryStatus.CANCELLED, DeliveryStatus.FAILED]),
         )

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import any_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from recruitcare.domain.enums import DeliveryStatus
@@ -39,6 +40,7 @@ __all__ = [
     "delivery_for_applications",
     "enqueue",
     "enqueue_many",
+    "in_batch",
     "new_message_id",
     "oldest_due_age",
     "resend",
@@ -64,6 +66,16 @@ class NotPending(OutboxError):
 
 class NotFailed(OutboxError):
     """Only a failed message can be sent again."""
+
+
+def in_batch(column, values: Iterable):
+    """``column IN values`` for a batch of thousands of values. PostgreSQL gets them as one
+    array parameter (``= ANY``), which it binds and plans several times faster than one
+    parameter per value; SQLite, which has no arrays, gets the plain ``IN``."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _max_length(field: str) -> int:
@@ -215,7 +227,9 @@ def _ids_by_key(keys: list[str]) -> dict[str, int]:
     for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
         chunk = keys[start : start + KEY_LOOKUP_CHUNK]
         rows = db.session.execute(
-            select(table.c.idempotency_key, table.c.id).where(table.c.idempotency_key.in_(chunk))
+            select(table.c.idempotency_key, table.c.id).where(
+                in_batch(table.c.idempotency_key, chunk)
+            )
         )
         found.update(rows.all())
     return found
