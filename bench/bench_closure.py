@@ -11,7 +11,12 @@ a bare bulk INSERT of the same outbox rows, and a bare bulk INSERT of everything
 writes (the outbox rows, the closures and their audit events), which is the floor for the
 enqueue step.
 
-    python bench/bench_closure.py [COUNT]
+``steps`` splits both timed parts further (load, context, drafts, render; approve, commit), so
+a change can be traced to the step it moved. ``--database`` runs it against another database
+(an empty PostgreSQL one, say); it creates the tables and drops them all at the end, so never
+point it at real data.
+
+    python bench/bench_closure.py [COUNT] [--database URL]
 """
 
 import argparse
@@ -19,6 +24,7 @@ import json
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import delete, event, func, insert, select
@@ -99,6 +105,21 @@ def _baseline_rows(reviews, owner, now) -> tuple[list[dict], list[dict], list[di
     return outbox, closures, audit
 
 
+class _Steps:
+    """``with step("name"):`` adds the block's wall time to ``steps[name]``."""
+
+    def __init__(self, steps: dict[str, float]):
+        self.steps = steps
+
+    @contextmanager
+    def __call__(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps[name] = self.steps.get(name, 0.0) + time.perf_counter() - start
+
+
 def _timed_insert(*batches: tuple[type, list[dict]]) -> float:
     start = time.perf_counter()
     for model, rows in batches:
@@ -114,12 +135,14 @@ def _timed_insert(*batches: tuple[type, list[dict]]) -> float:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", nargs="?", type=int, default=COUNT, help="messages (10,000)")
-    count = parser.parse_args(argv).count
+    parser.add_argument("--database", help="a throwaway database URL (a new SQLite file)")
+    args = parser.parse_args(argv)
+    count = args.count
 
     workdir = Path(tempfile.mkdtemp())
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'closure.sqlite'}",
+            "SQLALCHEMY_DATABASE_URI": args.database or f"sqlite:///{workdir / 'closure.sqlite'}",
             "SECRET_KEY": "bench-secret-key-bench-secret-key-bench",
             "PASSWORD_HASH_TIME_COST": 1,
             "PASSWORD_HASH_MEMORY_KIB": 64,
@@ -138,15 +161,22 @@ def main(argv: list[str] | None = None) -> dict:
         load_rules()  # compiled once per process, outside the timed steps
         now = utcnow()
 
+        steps = {}
+        step = _Steps(steps)
         start = time.perf_counter()
-        applications = services.load_for_closure(ids)
-        ctx = services.Context.build(applications)
-        drafts = [
-            services.draft_for(a, ctx, now=now, fallback="position_filled") for a in applications
-        ]
-        rendered = [
-            wording.render_text(d.body, services.values_for(d.application, ctx)) for d in drafts
-        ]
+        with step("load"):
+            applications = services.load_for_closure(ids)
+        with step("context"):
+            ctx = services.Context.build(applications)
+        with step("drafts"):
+            drafts = [
+                services.draft_for(a, ctx, now=now, fallback="position_filled")
+                for a in applications
+            ]
+        with step("render"):
+            rendered = [
+                wording.render_text(d.body, services.values_for(d.application, ctx)) for d in drafts
+            ]
         render_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -159,8 +189,10 @@ def main(argv: list[str] | None = None) -> dict:
         counting = lambda *_args: statements.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", counting)
         start = time.perf_counter()
-        services.approve([(r, "") for r in reviews], actor=owner, now=now)
-        db.session.commit()
+        with step("approve"):
+            services.approve([(r, "") for r in reviews], actor=owner, now=now)
+        with step("commit"):
+            db.session.commit()
         enqueue_seconds = time.perf_counter() - start
         event.remove(db.engine, "before_cursor_execute", counting)
         queued = db.session.scalar(
@@ -179,6 +211,10 @@ def main(argv: list[str] | None = None) -> dict:
         floor_seconds = _timed_insert(
             (OutboxMessage, outbox_rows), (ClosureMessage, closure_rows), (AuditEvent, audit_rows)
         )
+        dialect = db.engine.dialect.name
+        if args.database:
+            db.session.rollback()
+            db.drop_all()
 
     total = render_seconds + enqueue_seconds
     return {
@@ -199,6 +235,8 @@ def main(argv: list[str] | None = None) -> dict:
         "ratio_enqueue_to_insert_all_rows": round(enqueue_seconds / floor_seconds, 1),
         "ratio_render_and_enqueue_to_insert": round(total / insert_seconds, 1),
         "duplicates_flagged": sum(r.duplicate for r in reviews),
+        "database": dialect,
+        "steps": {name: round(seconds, 2) for name, seconds in steps.items()},
     }
 
 
