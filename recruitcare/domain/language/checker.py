@@ -52,6 +52,26 @@ _MODALS = frozenset(
 # topic of a piece of work: "an insulin dosage calculator", "the immigration case system".
 _PRODUCT_REACH = 3
 _COORDINATORS = frozenset(["and", "or"])  # "the halal and kosher filters"
+# How many ordinary words after a term a field-of-work noun may come ("statutory maternity and
+# paternity pay", "an Islamic finance desk"); capitalised names and possessives are not
+# counted ("the Aboriginal and Torres Strait Islander liaison team", "young people's service"),
+# up to _FIELD_SPAN words in all.
+_FIELD_REACH = 3
+_FIELD_SPAN = 7
+# Possessives that make the term the candidate's own: "her maternity pay", "his family law case".
+_OWNERS = frozenset(["her", "his", "their", "your", "my"])
+# A field noun followed by one of these names a person, not a place: "a Muslim team member".
+# Words a little before the term that make it the candidate's own request or need: "asked
+# about our parental leave policy", "needs a wheelchair-accessible desk".
+_ASKING = frozenset(
+    [
+        *("asked", "asks", "asking", "ask", "enquired", "inquired", "queried", "wanted", "wants"),
+        *("need", "needs", "needed", "needing", "require", "requires", "required", "request"),
+        *("requested", "requesting", "mentioned", "mentions", "raised"),
+    ]
+)
+_ASKING_REACH = 4
+_MEMBER = frozenset(["member", "members", "mate", "mates"])
 # Words through which a following noun still belongs to the term ("the age of the codebase").
 _LINKERS = frozenset(["of", "the", "a", "an", "its", "this", "that", "our", "their"])
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ments", "ment")
@@ -159,6 +179,7 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
         and not rule.unless_prev
         and not rule.product_guard
         and not rule.work_guard
+        and not rule.field_guard
     ):
         return True
     n = len(tk.low)
@@ -182,6 +203,8 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
             j -= 1
         if j >= 0 and j < i0 - 1 and tk.brk[j + 1] == 0 and tk.low[j] in vocab.work_verbs:
             return False
+    if rule.field_guard and _field_of_work(tk, i0, i1, vocab):
+        return False
     if rule.context == "any":
         return True
     j = i1
@@ -211,6 +234,63 @@ def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:
     if rule.context == "predicate":
         return _opens_note(tk, i0, i1, vocab)
     return _near_person(tk, i0, i1, vocab)
+
+
+def _field_of_work(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
+    """True when the term names a field of work rather than the candidate.
+
+    The term either opens a noun phrase that ends in a workplace, unit, service, law or scheme
+    ("a maternity ward", "a Church of England primary", "the Older People's Mental Health
+    team", "kosher and halal catering"), follows a word such as "statutory" ("statutory
+    maternity pay"), or is said of a client group ("residents with dementia", "a resident's
+    family", "elderly residents"). A possessive before the term ("her maternity pay", "her
+    children's school") makes it the candidate's own.
+    """
+    low, brk = tk.low, tk.brk
+    n = len(low)
+    if i0 > 0 and brk[i0] == 0:
+        prev = low[i0 - 1]
+        if prev in _OWNERS:
+            return False
+        if prev in vocab.field_before:
+            return True
+        for k in range(i0 - 1, max(-1, i0 - 1 - _ASKING_REACH), -1):
+            if low[k] in _ASKING:
+                return False
+            if brk[k] > 0:
+                break
+        if prev in vocab.client_nouns:
+            # "the residents' families": a plural possessive (the apostrophe is not a token).
+            return True
+        if (
+            prev in ("with", "s")
+            and i0 > 1
+            and brk[i0 - 1] == 0
+            and low[i0 - 2] in vocab.client_nouns
+        ):
+            # "residents with dementia", "a resident's family".
+            return True
+    counted = 0
+    j = i1
+    while j < n and counted < _FIELD_REACH and j - i1 < _FIELD_SPAN and brk[j] == 0:
+        w = low[j]
+        if w in vocab.field_nouns:
+            return not (j + 1 < n and brk[j + 1] == 0 and low[j + 1] in _MEMBER)
+        if w in vocab.client_nouns:
+            return True
+        if w == "s" or (w == "of" and j + 1 < n and tk.raw[j + 1][:1].isupper()):
+            j += 1
+            continue
+        if w in _COORDINATORS:
+            counted += 1
+            j += 1
+            continue
+        if w in vocab.stop_words or w in _SUBJECT_PRONOUNS or w in vocab.copulas:
+            return False
+        if not tk.raw[j][:1].isupper():
+            counted += 1
+        j += 1
+    return False
 
 
 def _coordinated_noun(tk: Tokens, i1: int, vocab: Vocabulary) -> bool:

@@ -47,7 +47,12 @@ class Rule:
     a product noun right after the term means it names a topic of work (``a pregnancy
     tracking app``, ``the disability insurance product``), not the candidate, and so does a
     verb of making before it (``built a passport photo checker``) unless ``work_guard`` is
-    false (``launched a class action`` is an act, not a piece of work).
+    false (``launched a class action`` is an act, not a piece of work). With ``field_guard``
+    (on by default with ``product_guard``) a term that names the candidate's field of work
+    does not count: a noun phrase naming a workplace, unit, service, law or scheme (``a
+    maternity ward``, ``a Catholic school``, ``the Older People's Mental Health team``,
+    ``statutory maternity pay``), or a client group (``residents with dementia``, ``a
+    resident's family``), unless a possessive such as ``her`` makes it the candidate's own.
     """
 
     id: str
@@ -62,6 +67,7 @@ class Rule:
     predicate_end: bool
     product_guard: bool
     work_guard: bool
+    field_guard: bool
     message: str
     suggestion: str
     kind: str
@@ -87,6 +93,9 @@ class Vocabulary:
     person_markers: frozenset[str]
     stop_words: frozenset[str]
     work_verbs: frozenset[str]
+    field_nouns: frozenset[str]
+    field_before: frozenset[str]
+    client_nouns: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +260,7 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         predicate_end=bool(data.get("predicate_end", False)),
         product_guard=bool(data.get("product_guard", False)),
         work_guard=bool(data.get("work_guard", data.get("product_guard", False))),
+        field_guard=bool(data.get("field_guard", data.get("product_guard", False))),
         message=explanation,
         suggestion=suggestion,
         kind=category.kind,
@@ -271,6 +281,7 @@ def _message_rule(rid: str, category: Category, text: dict) -> Rule:
         predicate_end=False,
         product_guard=False,
         work_guard=False,
+        field_guard=False,
         message=text["explanation"],
         suggestion=text["advice"],
         kind=category.kind,
