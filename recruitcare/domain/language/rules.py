@@ -233,7 +233,7 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         parts.append((declared, _alternation([f"(?:{p})" for p in patterns], flags)))
     unless_list = list(data.get("unless", ()))
     unless = (
-        re.compile("|".join(f"(?:{u})" for u in unless_list), re.IGNORECASE)
+        re.compile("|".join(f"(?<!\\w)(?:{u})" for u in unless_list), re.IGNORECASE)
         if unless_list
         else None
     )
