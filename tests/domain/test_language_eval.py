@@ -1,9 +1,10 @@
 """Evaluation of the language checker on labelled recruiter feedback.
 
-Five files, all written separately from the rule tables in test_language_rules.py (see
+Six files, all written separately from the rule tables in test_language_rules.py (see
 tests/data/PROVENANCE.md): language_eval.tsv (batches 1-3), language_holdout.tsv (batch 4),
-language_batch5.tsv (batch 5), language_batch6.tsv (batch 6) and language_batch7.tsv (batch 7,
-written blind to the rules by a separate author). Each batch was measured once before the rules
+language_batch5.tsv (batch 5), language_batch6.tsv (batch 6), language_batch7.tsv (batch 7,
+written blind to the rules by a separate author) and language_batch8.tsv (batch 8, written
+blind, about jobs outside software). Each batch was measured once before the rules
 were tuned on its failures, and those first figures are recorded in PROVENANCE.md (batch 6's
 with a caveat: its author wrote the tuning examples after it); the
 figures printed here are after tuning, so they are in-sample. The test prints a per-category
@@ -26,12 +27,14 @@ HOLDOUT_PATH = DATA / "language_holdout.tsv"
 BATCH5_PATH = DATA / "language_batch5.tsv"
 BATCH6_PATH = DATA / "language_batch6.tsv"
 BATCH7_PATH = DATA / "language_batch7.tsv"
+BATCH8_PATH = DATA / "language_batch8.tsv"
 EVAL_FILES = {
     "batches 1-3": EVAL_PATH,
     "batch 4": HOLDOUT_PATH,
     "batch 5": BATCH5_PATH,
     "batch 6": BATCH6_PATH,
     "batch 7": BATCH7_PATH,
+    "batch 8": BATCH8_PATH,
 }
 BLOCK_RECALL_TARGET = 0.95
 SAFE_BLOCKED_LIMIT = 0.02
