@@ -491,6 +491,8 @@ POSITIVES = [
     ("religion_belief", BLOCK, "She prays five times a day, which the kitchen rota can't allow."),
     ("family_status", BLOCK, "Two of his children are at primary school, so evenings are out."),
     ("age", BLOCK, "He is 58 and our staff are mostly students."),
+    ("religion_belief", BLOCK, "Went to a Catholic school, so may not share our values."),
+    ("religion_belief", BLOCK, "She was educated at a Jewish primary in Leeds."),
     # Comparisons, fit, admissions, retaliation and other wording from jobs outside software.
     ("comparison", BLOCK, "We'd put him second, just behind the lad from Leeds."),
     ("comparison", BLOCK, "Compared to the applicant we met on Tuesday, she lacked depth."),

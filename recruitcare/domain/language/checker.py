@@ -61,13 +61,17 @@ _FIELD_SPAN = 7
 # Possessives that make the term the candidate's own: "her maternity pay", "his family law case".
 _OWNERS = frozenset(["her", "his", "their", "your", "my"])
 # A field noun followed by one of these names a person, not a place: "a Muslim team member".
-# Words a little before the term that make it the candidate's own request or need: "asked
-# about our parental leave policy", "needs a wheelchair-accessible desk".
+# Words a little before the term that make it the candidate's own request, need or history:
+# "asked about our parental leave policy", "needs a wheelchair-accessible desk", "went to a
+# Catholic school".
 _ASKING = frozenset(
     [
         *("asked", "asks", "asking", "ask", "enquired", "inquired", "queried", "wanted", "wants"),
         *("need", "needs", "needed", "needing", "require", "requires", "required", "request"),
         *("requested", "requesting", "mentioned", "mentions", "raised"),
+        # A person's own schooling, upbringing or practice: "went to a Catholic school".
+        *("went", "goes", "attended", "attends", "educated", "schooled", "grew", "brought"),
+        *("belongs", "belonged", "worships", "worshipped"),
     ]
 )
 _ASKING_REACH = 4
