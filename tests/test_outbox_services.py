@@ -9,6 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import event, func, select
 
+from recruitcare.dbutil import in_batch
 from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.extensions import db
 from recruitcare.models import OutboxMessage
@@ -640,18 +641,16 @@ def test_in_batch_finds_exactly_the_rows_given_on_either_database(app):
         wanted = [keys[0], keys[3], "batch:missing"]
         found = db.session.scalars(
             select(OutboxMessage.idempotency_key).where(
-                outbox.in_batch(OutboxMessage.idempotency_key, wanted)
+                in_batch(OutboxMessage.idempotency_key, wanted)
             )
         ).all()
         assert sorted(found) == [keys[0], keys[3]]
         ids = db.session.scalars(select(OutboxMessage.id)).all()
         found_ids = db.session.scalars(
-            select(OutboxMessage.id).where(outbox.in_batch(OutboxMessage.id, ids[:2]))
+            select(OutboxMessage.id).where(in_batch(OutboxMessage.id, ids[:2]))
         ).all()
         assert sorted(found_ids) == sorted(ids[:2])
         assert (
-            db.session.scalars(
-                select(OutboxMessage.id).where(outbox.in_batch(OutboxMessage.id, []))
-            ).all()
+            db.session.scalars(select(OutboxMessage.id).where(in_batch(OutboxMessage.id, []))).all()
             == []
         )

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from recruitcare import audit
+from recruitcare.dbutil import in_batch
 from recruitcare.domain import messages as wording
 from recruitcare.domain.closure import (
     DEFAULT_TEMPLATES,
@@ -139,7 +140,7 @@ def load_for_closure(application_ids: Iterable[int]) -> list[Application]:
     return list(
         db.session.scalars(
             select(Application)
-            .where(outbox.in_batch(Application.id, ids))
+            .where(in_batch(Application.id, ids))
             .options(
                 joinedload(Application.candidate),
                 # Few distinct stages and requisitions: one short query each, not a join
@@ -188,7 +189,7 @@ class Context:
         feedback = {}
         for fb in db.session.scalars(
             select(CandidateFeedback)
-            .where(outbox.in_batch(CandidateFeedback.application_id, ids))
+            .where(in_batch(CandidateFeedback.application_id, ids))
             .options(selectinload(CandidateFeedback.versions))
         ):
             if fb.approved is not None:
@@ -197,7 +198,7 @@ class Context:
             c.application_id: c
             for c in db.session.scalars(
                 select(ClosureMessage)
-                .where(outbox.in_batch(ClosureMessage.application_id, ids))
+                .where(in_batch(ClosureMessage.application_id, ids))
                 .options(joinedload(ClosureMessage.outbox_message))
             )
         }
@@ -226,7 +227,7 @@ def _facts(ids: list[int]) -> dict[int, Facts]:
             StageOutcome.id,
             StageOutcome.reason_id,
         ).where(
-            outbox.in_batch(StageOutcome.application_id, ids),
+            in_batch(StageOutcome.application_id, ids),
             StageOutcome.status == OutcomeStatus.CONFIRMED,
         )
     ):
@@ -242,7 +243,7 @@ def _facts(ids: list[int]) -> dict[int, Facts]:
     interviewed = set(
         db.session.scalars(
             select(Interview.application_id)
-            .where(outbox.in_batch(Interview.application_id, ids))
+            .where(in_batch(Interview.application_id, ids))
             .distinct()
         )
     )
@@ -263,7 +264,7 @@ def _open_elsewhere(applications: Sequence[Application]) -> dict[int, list[Appli
     open_ids: dict[int, set[int]] = {}
     for candidate_id, application_id in db.session.execute(
         select(Application.candidate_id, Application.id).where(
-            outbox.in_batch(Application.candidate_id, batch),
+            in_batch(Application.candidate_id, batch),
             Application.status.in_(OPEN_APPLICATION_STATUSES),
         )
     ):
@@ -278,7 +279,7 @@ def _open_elsewhere(applications: Sequence[Application]) -> dict[int, list[Appli
     if wanted:
         for other in db.session.scalars(
             select(Application)
-            .where(outbox.in_batch(Application.id, {i for ids in wanted.values() for i in ids}))
+            .where(in_batch(Application.id, {i for ids in wanted.values() for i in ids}))
             .options(joinedload(Application.requisition))
             .order_by(Application.id)
         ):
@@ -679,7 +680,7 @@ def _write_approved(
             ) from error
         found = db.session.execute(
             select(table.c.application_id, table.c.id).where(
-                outbox.in_batch(table.c.application_id, [row["application_id"] for row in new_rows])
+                in_batch(table.c.application_id, [row["application_id"] for row in new_rows])
             )
         )
         ids.update(found.all())
@@ -697,7 +698,7 @@ def closure_times(candidate_ids: Iterable[int]) -> dict[int, list[tuple[int, dat
         )
         .join(Application, Application.id == OutboxMessage.application_id)
         .where(
-            outbox.in_batch(Application.candidate_id, set(candidate_ids)),
+            in_batch(Application.candidate_id, set(candidate_ids)),
             OutboxMessage.purpose == PURPOSE,
             OutboxMessage.status.not_in([DeliveryStatus.CANCELLED, DeliveryStatus.FAILED]),
         )

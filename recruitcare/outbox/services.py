@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import any_, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from recruitcare.dbutil import in_batch
 from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.domain.outbox import (
     LINE_BREAKS,
@@ -40,7 +40,6 @@ __all__ = [
     "delivery_for_applications",
     "enqueue",
     "enqueue_many",
-    "in_batch",
     "new_message_id",
     "oldest_due_age",
     "resend",
@@ -66,16 +65,6 @@ class NotPending(OutboxError):
 
 class NotFailed(OutboxError):
     """Only a failed message can be sent again."""
-
-
-def in_batch(column, values: Iterable):
-    """``column IN values`` for a batch of thousands of values. PostgreSQL gets them as one
-    array parameter (``= ANY``), which it binds and plans several times faster than one
-    parameter per value; SQLite, which has no arrays, gets the plain ``IN``."""
-    values = list(values)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
 
 
 def _max_length(field: str) -> int:
