@@ -238,6 +238,11 @@ def after_undo(application: Application, outcome: StageOutcome, *, now: datetime
 # ---- interim updates --------------------------------------------------------------------------
 
 
+def _lapse_key(purpose: str, application: Application, due_at: datetime) -> str:
+    """One message per lapsed date: a second sweep, even a concurrent one, cannot send another."""
+    return f"{purpose}:{application.id}:{due_at:%Y%m%dT%H%M%SZ}"
+
+
 def send_interim_update(application: Application, lapse: Lapse, *, now: datetime) -> OutboxMessage:
     """Tell the candidate we have not decided yet and when they will hear, and move the promise.
 
@@ -250,8 +255,7 @@ def send_interim_update(application: Application, lapse: Lapse, *, now: datetime
             application,
             render_update(application, INTERIM_TEMPLATE),
             purpose=INTERIM_PURPOSE,
-            # One per lapsed promise: a second sweep, even a concurrent one, cannot send another.
-            key=f"{INTERIM_PURPOSE}:{application.id}:{old_due_at:%Y%m%dT%H%M%SZ}",
+            key=_lapse_key(INTERIM_PURPOSE, application, old_due_at),
             send_after=now,
             now=now,
         )
@@ -330,7 +334,7 @@ def send_overdue_notice(application: Application, lapse: Lapse, *, now: datetime
             application,
             render_update(application, OVERDUE_TEMPLATE),
             purpose=LATE_PURPOSE,
-            key=f"{LATE_PURPOSE}:{application.id}:{old_due_at:%Y%m%dT%H%M%SZ}",
+            key=_lapse_key(LATE_PURPOSE, application, old_due_at),
             send_after=now,
             now=now,
         )
