@@ -869,7 +869,7 @@ class Simulation:
             draft = closure.draft_for(application, ctx, now=now)
             item = closure.review(application, draft, ctx)
             if item.personalized is False:
-                closure.save_draft(
+                draft = closure.save_draft(
                     draft,
                     subject=draft.subject,
                     body=draft.body.replace(

@@ -115,12 +115,12 @@ def test_approving_takes_the_same_statements_for_3_or_40_messages(batch):
 
 def test_a_saved_draft_is_updated_and_a_block_override_audited(batch):
     recruiter, reviews = batch(2)
-    saved = reviews[0].closure
-    services.save_draft(
-        saved,
-        subject=saved.subject,
-        body=saved.body + "\n\nWe felt you were too old for the team.",
-        key=saved.template_key,
+    draft = reviews[0].closure
+    saved = services.save_draft(
+        draft,
+        subject=draft.subject,
+        body=draft.body + "\n\nWe felt you were too old for the team.",
+        key=draft.template_key,
         actor=recruiter,
         now=NOW,
     )

@@ -404,17 +404,39 @@ def _copy_parts(template_text: str) -> tuple[str | wording.Placeholder, ...]:
     )
 
 
-def new_draft(application: Application, ctx: Context, *, key: str, now: datetime):
+@dataclass
+class Draft:
+    """A closure message not saved yet, read like a ClosureMessage by views and templates.
+
+    A plain object: a close-out drafts one per candidate, thousands at a time, and building
+    an ORM instance costs several times rendering its text. ``save_draft`` turns it into a
+    ClosureMessage; approving writes its row directly.
+    """
+
+    application: Application
+    template_key: str
+    subject: str
+    body: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    status: ClosureStatus = ClosureStatus.DRAFT
+    revision: int = 0
+    edited: bool = False
+    held_reason: str = ""
+    id: None = None
+    outbox_message: None = None
+    approved_by: None = None
+    approved_at: None = None
+
+
+def new_draft(application: Application, ctx: Context, *, key: str, now: datetime) -> Draft:
     template = ctx.templates[key]
     values = values_for(application, ctx)
-    return ClosureMessage(
-        application=application,
-        template_key=key,
-        subject=personal_copy(template.subject, values),
-        body=personal_copy(template.body, values),
-        status=ClosureStatus.DRAFT,
-        revision=0,
-        edited=False,
+    return Draft(
+        application,
+        key,
+        personal_copy(template.subject, values),
+        personal_copy(template.body, values),
         created_at=now,
         updated_at=now,
     )
@@ -422,8 +444,8 @@ def new_draft(application: Application, ctx: Context, *, key: str, now: datetime
 
 def draft_for(
     application: Application, ctx: Context, *, now: datetime, fallback: str | None = None
-) -> ClosureMessage:
-    """The saved draft, or a new one (added to the session only when saved)."""
+) -> ClosureMessage | Draft:
+    """The saved draft, or a new one (saved by ``save_draft``)."""
     saved = ctx.closures.get(application.id)
     if saved is not None:
         return saved
@@ -435,7 +457,7 @@ def draft_for(
 class Review:
     """Everything a recruiter needs to judge one message before approving it."""
 
-    closure: ClosureMessage
+    closure: ClosureMessage | Draft
     subject: str
     text: str
     html: str
@@ -457,7 +479,7 @@ class Review:
         return "warn" if self.findings else "ok"
 
 
-def review(application: Application, closure: ClosureMessage, ctx: Context) -> Review:
+def review(application: Application, closure: ClosureMessage | Draft, ctx: Context) -> Review:
     values = values_for(application, ctx)
     subject = wording.render_text(closure.subject, values)
     text = wording.render_text(closure.body, values)
@@ -504,13 +526,31 @@ def flag_duplicates(reviews: Sequence[Review]) -> None:
 
 
 def save_draft(
-    closure: ClosureMessage, *, subject: str, body: str, key: str, actor: User, now: datetime
+    closure: ClosureMessage | Draft,
+    *,
+    subject: str,
+    body: str,
+    key: str,
+    actor: User,
+    now: datetime,
 ) -> ClosureMessage:
+    """Save the recruiter's text; a new draft becomes a ClosureMessage, which is returned."""
     if closure.status is ClosureStatus.SCHEDULED:
         raise ClosureError("This message is already scheduled; cancel it to change it.")
-    if closure.id is None:
+    edited = (subject, body) != (closure.subject, closure.body)
+    if isinstance(closure, Draft):
+        closure = ClosureMessage(
+            application=closure.application,
+            template_key=closure.template_key,
+            subject=closure.subject,
+            body=closure.body,
+            status=ClosureStatus.DRAFT,
+            revision=0,
+            edited=False,
+            created_at=closure.created_at or now,
+        )
         db.session.add(closure)
-    if (subject, body) != (closure.subject, closure.body):
+    if edited:
         closure.edited = True
     closure.subject, closure.body, closure.template_key = subject.strip(), body, key
     closure.status = ClosureStatus.DRAFT

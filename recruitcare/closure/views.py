@@ -102,7 +102,7 @@ def compose(application_id: int):
             form.subject.data, form.body.data = fresh.subject, fresh.body
             closure.template_key = fresh.template_key
         else:
-            services.save_draft(
+            closure = services.save_draft(
                 closure,
                 subject=form.subject.data,
                 body=form.body.data,
@@ -135,11 +135,11 @@ def compose(application_id: int):
         closure = services.draft_for(application, ctx, now=utcnow(), fallback=fallback)
     shown = closure
     if request.method == "POST" and not scheduled:
-        shown = ClosureMessage(
-            application=application,
-            template_key=form.template.data or closure.template_key,
-            subject=form.subject.data or "",
-            body=form.body.data or "",
+        shown = services.Draft(
+            application,
+            form.template.data or closure.template_key,
+            form.subject.data or "",
+            form.body.data or "",
             status=closure.status,
             revision=closure.revision,
         )
