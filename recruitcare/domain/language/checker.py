@@ -41,6 +41,7 @@ _OPENERS = frozenset(
     ]
 )
 # "A bit old", "a little too young": an article that starts a degree, not a noun phrase.
+_CONTRASTS = frozenset(["but", "though", "although", "yet", "albeit"])
 _DEGREE = frozenset(["bit", "little", "tad", "touch", "lot", "kind", "sort"])
 # Words that may stand between a subject and its verb: "she can be", "he'd seem", "she'll be",
 # "I didn't expect him to be".
@@ -404,13 +405,25 @@ def _opens_note(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
     "A bit old for the team." ("Old habits ...", "Native iOS work ..." do not count, nor does
     an article that opens a noun phrase: "The slow, obvious answer", "A young, small team".)"""
     j = _before_fillers(tk, i0, vocab)
-    if j >= 0 and tk.brk[j + 1] < 2:
+    if j >= 0 and tk.brk[j + 1] < 2 and not _elliptical(tk, j, vocab):
         return False
     for m in range(j + 1, i0):
         w = tk.low[m]
         if w == "the" or (w in ("a", "an") and tk.low[m + 1] not in _DEGREE):
             return False
     return _ends_phrase(tk, i1) or tk.low[i1] == "for"
+
+
+def _elliptical(tk: Tokens, j: int, vocab: Vocabulary) -> bool:
+    """True when word ``j`` is "but" (or "though", "yet") after a comma in a note about a
+    person: what follows is said of that person ("Solid on GAAP, but a bit flamboyant")."""
+    return (
+        tk.low[j] in _CONTRASTS
+        and j > 0
+        and tk.brk[j] == 1
+        and tk.brk[j + 1] == 0
+        and _sentence_about_person(tk, j, vocab)
+    )
 
 
 def _sentence_about_person(tk: Tokens, k: int, vocab: Vocabulary) -> bool:
