@@ -918,6 +918,26 @@ NEGATIVES = [
     ("disability_health", "Worked the tills at a hearing-aid retailer for two years."),
     ("retaliation", "Your answers on equal pay claims were precise."),
     ("comparison", "The candidate we interviewed on Tuesday showed strong SQL."),
+    # near misses found in blind batch 10 (none of these sentences is from the batch)
+    ("pregnancy_maternity", "Good grasp of antenatal booking bloods and when to escalate."),
+    ("disability_health", "Described calming a patient's agitation in advanced dementia."),
+    ("disability_health", "Knows the medication round procedure and the controlled drugs register."),
+    ("disability_health", "We need a community mental health nurse with prescribing rights."),
+    ("age", "She ran a lunch club for older people for eight years."),
+    ("age", "Her dissertation covered age-related hearing loss."),
+    ("age", "A young company culture suits people who like change."),
+    ("citizenship", "You used hospital passports well in the learning disability scenario."),
+    ("sex_gender", "The women's refuge needs a night worker with safeguarding training."),
+    ("sex_gender", "Picked the right male and female compression fittings first time."),
+    ("sex_gender", "Good study design: sex as a biological variable was built in."),
+    ("religion_belief", "The cathedral roof contract needs lead-working skills."),
+    ("religion_belief", "Our kitchen is kosher-certified, so you would follow the supplier rules."),
+    ("race_colour", "Replaced the outer race of the bearing without damaging the housing."),
+    ("race_colour", "Strong on colour-contrast checks and skin-tone matching in the grade."),
+    ("genetic", "You would run the genetic sequencing core's booking system."),
+    ("pregnancy_maternity", "Validated assays for a pregnancy test kit manufacturer."),
+    ("pregnancy_maternity", "Handled maternity pay queries for 2,000 staff."),
+    ("family_status", "We'd like you to apply again for a senior carer role once you hold NVQ 3."),
 ]
 
 

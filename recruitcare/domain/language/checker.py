@@ -77,6 +77,19 @@ _ASKING = frozenset(
 )
 _ASKING_REACH = 4
 _MEMBER = frozenset(["member", "members", "mate", "mates"])
+# Knowing about a subject: "good knowledge of diabetic foot checks", "a grasp of postnatal care".
+_KNOWING = frozenset(
+    [
+        *("knowledge", "grasp", "understanding", "awareness", "expertise", "know-how"),
+        *("training", "qualification", "qualifications", "course", "courses", "module"),
+        *("specialism", "competence", "competency", "competencies", "certificate", "diploma"),
+        *("thesis", "dissertation", "research", "paper", "papers", "study", "review", "project"),
+    ]
+)
+_KNOWING_PREPOSITIONS = frozenset(
+    ["of", "in", "on", "about", "around", "into", "covered", "covering", "examined", "explored"]
+)
+_KNOWN_REACH = 5
 # Words through which a following noun still belongs to the term ("the age of the codebase").
 _LINKERS = frozenset(["of", "the", "a", "an", "its", "this", "that", "our", "their"])
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ments", "ment")
@@ -275,6 +288,8 @@ def _field_of_work(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
         ):
             # "residents with dementia", "a resident's family".
             return True
+        if _served_or_studied(tk, i0, vocab):
+            return True
     counted = 0
     j = i1
     while j < n and counted < _FIELD_REACH and j - i1 < _FIELD_SPAN and brk[j] == 0:
@@ -295,6 +310,29 @@ def _field_of_work(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
         if not tk.raw[j][:1].isupper():
             counted += 1
         j += 1
+    return False
+
+
+def _served_or_studied(tk: Tokens, i0: int, vocab: Vocabulary) -> bool:
+    """True when the words before the term make it a group served or a subject known: "a day
+    centre for older people", "good knowledge of diabetic foot checks", "a resident's
+    sundowning in late-stage dementia". A possessive on the way ("knowledge of her
+    condition") makes it the candidate's own again."""
+    low, brk = tk.low, tk.brk
+    k = i0 - 1
+    while k >= 0 and i0 - k <= _KNOWN_REACH and brk[k + 1] == 0:
+        w = low[k]
+        joined = k > 0 and brk[k] == 0
+        if w == "s" and joined and low[k - 1] in vocab.client_nouns:
+            return True
+        if w in _OWNERS or w in _SUBJECT_PRONOUNS or w in vocab.copulas:
+            return False
+        if w == "for" and joined:
+            # "a centre for", "services for the": the noun before "for" is a place of work.
+            return low[k - 1] in vocab.field_nouns
+        if w in _KNOWING_PREPOSITIONS and joined and low[k - 1] in _KNOWING:
+            return True
+        k -= 1
     return False
 
 
