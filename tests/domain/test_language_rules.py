@@ -539,7 +539,7 @@ POSITIVES = [
     ("sex_gender", BLOCK, "You'd be the only female engineer on site, which may be hard."),
     ("gender_reassignment", BLOCK, "She said she'd transitioned at university."),
     ("pregnancy_maternity", BLOCK, "As she's due in August, the start date won't work."),
-    ("sexual_orientation", BLOCK, "Knows the numbers, but rather flamboyant for the trading floor."),
+    ("sexual_orientation", BLOCK, "Knows the numbers, but rather flamboyant for the front desk."),
     ("race_colour", BLOCK, "The buyers there are predominantly white, so he may struggle."),
     ("race_colour", BLOCK, "She'd sell well to our Asian clients."),
     ("race_colour", BLOCK, "Maybe he'd prefer a team with colleagues who look like him."),
@@ -921,7 +921,7 @@ NEGATIVES = [
     # near misses found in blind batch 10 (none of these sentences is from the batch)
     ("pregnancy_maternity", "Good grasp of antenatal booking bloods and when to escalate."),
     ("disability_health", "Described calming a patient's agitation in advanced dementia."),
-    ("disability_health", "Knows the medication round procedure and the controlled drugs register."),
+    ("disability_health", "Knows the medication round steps and the controlled drugs register."),
     ("disability_health", "We need a community mental health nurse with prescribing rights."),
     ("age", "She ran a lunch club for older people for eight years."),
     ("age", "Her dissertation covered age-related hearing loss."),
