@@ -575,7 +575,7 @@ POSITIVES = [
     ("race_colour", BLOCK, "Really well spoken for someone from that estate."),
     ("national_origin", BLOCK, "She qualified in Manila and I wonder how good that training is."),
     ("national_origin", BLOCK, "His surname is a bit of a tongue-twister for the customers."),
-    ("national_origin", BLOCK, "The panel wanted someone from a British background for this client."),
+    ("national_origin", BLOCK, "The panel wanted someone from a British background for this one."),
     ("national_origin", BLOCK, "Very Nigerian in the way she negotiates, the buyers may balk."),
     ("language_accent", BLOCK, "Sounds far too Brummie for the front desk."),
     ("language_accent", BLOCK, "Was gossiping in Polish with the other applicant in the lobby."),
