@@ -1,16 +1,15 @@
 """Evaluation of the language checker on labelled recruiter feedback.
 
-Six files, all written separately from the rule tables in test_language_rules.py (see
+Nine files, all written separately from the rule tables in test_language_rules.py (see
 tests/data/PROVENANCE.md): language_eval.tsv (batches 1-3), language_holdout.tsv (batch 4),
-language_batch5.tsv (batch 5), language_batch6.tsv (batch 6), language_batch7.tsv (batch 7,
-written blind to the rules by a separate author) and language_batch8.tsv (batch 8, written
-blind, about jobs outside software). Each batch was measured once before the rules
-were tuned on its failures, and those first figures are recorded in PROVENANCE.md (batch 6's
-with a caveat: its author wrote the tuning examples after it); the
-figures printed here are after tuning, so they are in-sample. The test prints a per-category
-table for each file and for all of them together (``pytest -s``) and holds the checker, on all
-files together, to two targets: at least 95% of block lines blocked, and at most 2% of safe
-lines blocked.
+language_batch5.tsv to language_batch11.tsv (batches 5-11; 7 to 11 written blind to the
+rules by separate authors). Each batch was measured before the rules were tuned on its
+failures, and those first figures are recorded in PROVENANCE.md (batch 6's with a caveat: its
+author wrote the tuning examples after it). Batch 11 has not been tuned on: its figures are
+held-out. The figures printed for the other files are after tuning, so they are in-sample.
+The test prints a per-category table for each file and for all of them together (``pytest
+-s``) and holds the checker, on all files together, to two targets: at least 95% of block
+lines blocked, and at most 2% of safe lines blocked.
 """
 
 import csv
@@ -28,6 +27,9 @@ BATCH5_PATH = DATA / "language_batch5.tsv"
 BATCH6_PATH = DATA / "language_batch6.tsv"
 BATCH7_PATH = DATA / "language_batch7.tsv"
 BATCH8_PATH = DATA / "language_batch8.tsv"
+BATCH9_PATH = DATA / "language_batch9.tsv"
+BATCH10_PATH = DATA / "language_batch10.tsv"
+BATCH11_PATH = DATA / "language_batch11.tsv"
 EVAL_FILES = {
     "batches 1-3": EVAL_PATH,
     "batch 4": HOLDOUT_PATH,
@@ -35,6 +37,9 @@ EVAL_FILES = {
     "batch 6": BATCH6_PATH,
     "batch 7": BATCH7_PATH,
     "batch 8": BATCH8_PATH,
+    "batch 9": BATCH9_PATH,
+    "batch 10": BATCH10_PATH,
+    "batch 11": BATCH11_PATH,
 }
 BLOCK_RECALL_TARGET = 0.95
 SAFE_BLOCKED_LIMIT = 0.02
