@@ -539,12 +539,9 @@ def save_draft(
         raise ClosureError("This message is already scheduled; cancel it to change it.")
     edited = (subject, body) != (closure.subject, closure.body)
     if isinstance(closure, Draft):
+        # Its text, key and status are set just below, as for a saved draft.
         closure = ClosureMessage(
             application=closure.application,
-            template_key=closure.template_key,
-            subject=closure.subject,
-            body=closure.body,
-            status=ClosureStatus.DRAFT,
             revision=0,
             edited=False,
             created_at=closure.created_at or now,

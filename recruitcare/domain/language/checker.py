@@ -40,8 +40,9 @@ _OPENERS = frozenset(
         *("see", "where", "whether", "until", "what", "which", "how", "why", "it", "this"),
     ]
 )
-# "A bit old", "a little too young": an article that starts a degree, not a noun phrase.
+# Words after a comma that open a clause about the sentence's subject: "Solid, but a bit ...".
 _CONTRASTS = frozenset(["but", "though", "although", "yet", "albeit"])
+# "A bit old", "a little too young": an article that starts a degree, not a noun phrase.
 _DEGREE = frozenset(["bit", "little", "tad", "touch", "lot", "kind", "sort"])
 # Words that may stand between a subject and its verb: "she can be", "he'd seem", "she'll be",
 # "I didn't expect him to be".
