@@ -4,7 +4,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import DateTime, String
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeDecorator
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime in UTC")
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+class _SQLiteDateTime(sqlite.DATETIME):
+    """SQLite's DATETIME, its stored text written by ``isoformat``: the same text for the
+    naive UTC values UTCDateTime hands it, at a third of the cost, which bulk writes of
+    tens of thousands of rows notice."""
+
+    def bind_processor(self, dialect):
+        def process(value):
+            return None if value is None else value.isoformat(" ", "microseconds")
+
+        return process
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -16,10 +35,13 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: pass an aware datetime in UTC")
-        value = value.astimezone(UTC)
+        value = _utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteDateTime())
+        return super().load_dialect_impl(dialect)
 
     def process_result_value(self, value, dialect):
         if value is None:
