@@ -74,7 +74,8 @@ def login(client, user_or_email, password=PASSWORD, **extra):
 
 
 def bulk_applications(requisition, count_, *, now=NOW, due=None, stage=None):
-    """Insert many candidates and open applications at once, for size-independence tests."""
+    """Insert many candidates and open applications at once, for size-independence tests;
+    returns the applications' ids."""
     from datetime import timedelta
 
     from sqlalchemy import insert, select
@@ -115,4 +116,6 @@ def bulk_applications(requisition, count_, *, now=NOW, due=None, stage=None):
         ],
     )
     db.session.flush()
-    return ids
+    return db.session.scalars(
+        select(Application.id).where(Application.candidate_id.in_(ids)).order_by(Application.id)
+    ).all()
