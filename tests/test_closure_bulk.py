@@ -352,6 +352,36 @@ def test_loading_a_batch_and_its_context_takes_the_same_queries_for_4_or_40(deci
     assert counts[0] == counts[1] <= 12
 
 
+def test_a_batch_gets_each_applications_own_stage_and_requisition(app):
+    """Stages and requisitions are read once and handed out: each application must still get
+    its own, an unsaved move in this transaction included, and no stage when it has none."""
+    with app.test_request_context():
+        recruiter = make_user(Role.RECRUITER, email="rec@example.com")
+        first, second = (make_requisition(recruiter, title=t) for t in ("Baker", "Driver"))
+        ids = bulk_applications(first, 3) + bulk_applications(second, 2)
+        db.session.commit()
+        moved, unstaged = db.session.get(Application, ids[0]), db.session.get(Application, ids[1])
+        moved.stage = first.stages[-1]  # not flushed yet
+        unstaged.stage = None
+        applications = {a.id: a for a in services.load_for_closure(ids)}
+        assert [applications[i].requisition.title for i in ids] == [
+            "Baker",
+            "Baker",
+            "Baker",
+            "Driver",
+            "Driver",
+        ]
+        assert [applications[i].stage for i in ids] == [
+            first.stages[-1],
+            None,
+            first.stages[0],
+            second.stages[0],
+            second.stages[0],
+        ]
+        assert all(applications[i].requisition.owner == recruiter for i in ids)
+        assert applications[ids[0]] is moved
+
+
 def test_an_outcome_recorded_in_the_same_transaction_chooses_the_wording(decided):
     make, reason, recruiter, policy = decided
     ids = make()
