@@ -85,12 +85,19 @@ _KNOWING = frozenset(
         *("training", "qualification", "qualifications", "course", "courses", "module"),
         *("specialism", "competence", "competency", "competencies", "certificate", "diploma"),
         *("thesis", "dissertation", "research", "paper", "papers", "study", "review", "project"),
+        *("explanation", "explanations", "ear", "eye", "strong", "excellent", "solid"),
     ]
 )
 _KNOWING_PREPOSITIONS = frozenset(
     ["of", "in", "on", "about", "around", "into", "covered", "covering", "examined", "explored"]
 )
-_KNOWN_REACH = 5
+_KNOWN_REACH = 7
+_OWNER_REACH = 3
+# A group served, before the term: "a charity supporting refugees", "serving older adults".
+_SERVING = frozenset(["supporting", "supports", "serving", "serves", "caring"])
+# A client noun followed by one of these has the term said of them: "a tenant with a hearing
+# impairment", "clients at or near retirement", "residents living with dementia".
+_CLIENT_LINKS = frozenset(["with", "at", "near", "living", "aged"])
 # Words through which a following noun still belongs to the term ("the age of the codebase").
 _LINKERS = frozenset(["of", "the", "a", "an", "its", "this", "that", "our", "their"])
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ments", "ment")
@@ -269,8 +276,12 @@ def _field_of_work(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
     n = len(low)
     if i0 > 0 and brk[i0] == 0:
         prev = low[i0 - 1]
-        if prev in _OWNERS:
-            return False
+        # "her maternity pay", and through a word or two: "your recent mental health history".
+        for k in range(i0 - 1, max(-1, i0 - 1 - _OWNER_REACH), -1):
+            if low[k] in _OWNERS:
+                return False
+            if brk[k] > 0 or low[k] in vocab.stop_words:
+                break
         if prev in vocab.field_before:
             return True
         for k in range(i0 - 1, max(-1, i0 - 1 - _ASKING_REACH), -1):
@@ -316,9 +327,10 @@ def _field_of_work(tk: Tokens, i0: int, i1: int, vocab: Vocabulary) -> bool:
 
 def _served_or_studied(tk: Tokens, i0: int, vocab: Vocabulary) -> bool:
     """True when the words before the term make it a group served or a subject known: "a day
-    centre for older people", "good knowledge of diabetic foot checks", "a resident's
-    sundowning in late-stage dementia". A possessive on the way ("knowledge of her
-    condition") makes it the candidate's own again."""
+    centre for older people", "a charity supporting refugees", "a tenant with a hearing
+    impairment", "clients at or near retirement", "good knowledge of diabetic foot checks",
+    "strong on the genetics of inherited disease", "a good ear for regional dialect". A
+    possessive on the way ("knowledge of her condition") makes it the candidate's own again."""
     low, brk = tk.low, tk.brk
     k = i0 - 1
     while k >= 0 and i0 - k <= _KNOWN_REACH and brk[k + 1] == 0:
@@ -328,9 +340,14 @@ def _served_or_studied(tk: Tokens, i0: int, vocab: Vocabulary) -> bool:
             return True
         if w in _OWNERS or w in _SUBJECT_PRONOUNS or w in vocab.copulas:
             return False
+        if w in _SERVING:
+            return True
+        if w in _CLIENT_LINKS and joined and low[k - 1] in vocab.client_nouns:
+            return True
         if w == "for" and joined:
-            # "a centre for", "services for the": the noun before "for" is a place of work.
-            return low[k - 1] in vocab.field_nouns
+            # "a centre for", "services for the": the noun before "for" is a place of work,
+            # or a subject known ("a good ear for").
+            return low[k - 1] in vocab.field_nouns or low[k - 1] in _KNOWING
         if w in _KNOWING_PREPOSITIONS and joined and low[k - 1] in _KNOWING:
             return True
         k -= 1
