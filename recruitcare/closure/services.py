@@ -727,19 +727,22 @@ def _write_approved(
         for item, _reason in reviews:
             if item.closure.id is not None:
                 db.session.expire(item.closure)
-    new_ids: dict[int, int] = {}
+    ids: dict[int, int] = {}
     if new_rows:
         try:
-            written = db.session.execute(
-                insert(table).returning(table.c.application_id, table.c.id), new_rows
-            )
-            new_ids.update(written.all())
+            db.session.execute(insert(table), new_rows)
         except IntegrityError as error:
             raise ClosureError(
                 "Another closure was saved for one of these candidates meanwhile; "
                 "reload the page and approve again."
             ) from error
-    return [new_ids[key] if is_new else key for is_new, key in keys]
+        found = db.session.execute(
+            select(table.c.application_id, table.c.id).where(
+                in_batch(table.c.application_id, [row["application_id"] for row in new_rows])
+            )
+        )
+        ids.update(found.all())
+    return [ids[key] if is_new else key for is_new, key in keys]
 
 
 def closure_times(candidate_ids: Iterable[int]) -> dict[int, list[tuple[int, datetime]]]:

@@ -138,9 +138,9 @@ def enqueue_many(messages: Sequence[NewMessage], *, now: datetime) -> list[int]:
     Everything is checked before anything is written: HeaderError when a header value has a
     line break or NUL in it (or is too long; in a batch of several, the error starts with
     the message's key and carries it as ``idempotency_key``), DuplicateMessage when a key is
-    taken already or given twice (one query per ``KEY_LOOKUP_CHUNK`` keys). Then the rows go
-    in with multi-row INSERTs that return their ids: the unit of work would cost
-    about half a millisecond per row, a hundred times the INSERT itself.
+    taken already or given twice (one query per ``KEY_LOOKUP_CHUNK`` keys). Then every row
+    goes in with one multi-row INSERT and the ids come back with one SELECT: the unit of
+    work would cost about half a millisecond per row, a hundred times the INSERT itself.
     The rows are not loaded into the session; ``enqueue`` loads its one message.
 
     Never commits. When a key is taken by a transaction that committed between our check
@@ -194,17 +194,14 @@ def enqueue_many(messages: Sequence[NewMessage], *, now: datetime) -> list[int]:
         }
         for new in messages
     ]
-    table = OutboxMessage.__table__
     try:
-        written = db.session.execute(
-            insert(table).returning(table.c.idempotency_key, table.c.id), rows
-        )
-        ids = dict(written.all())
+        db.session.execute(insert(OutboxMessage.__table__), rows)
     except IntegrityError as error:
         if "idempotency_key" in str(error.orig):
             which = _naming(keys) if len(keys) == 1 else "a message with one of these keys"
             raise DuplicateMessage(f"{which} exists already.") from error
         raise
+    ids = _ids_by_key(keys)
     return [ids[key] for key in keys]
 
 
