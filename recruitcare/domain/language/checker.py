@@ -78,7 +78,8 @@ _ASKING = frozenset(
 )
 _ASKING_REACH = 4
 _MEMBER = frozenset(["member", "members", "mate", "mates"])
-# Knowing about a subject: "good knowledge of diabetic foot checks", "a grasp of postnatal care".
+# Knowing about a subject: "good knowledge of diabetic foot checks", "a grasp of postnatal care",
+# "strong on the genetics of", "a good ear for".
 _KNOWING = frozenset(
     [
         *("knowledge", "grasp", "understanding", "awareness", "expertise", "know-how"),
