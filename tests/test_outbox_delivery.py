@@ -175,9 +175,10 @@ def test_server_down_then_up_loses_nothing(smtp_app, server):
 @pytest.mark.parametrize(("stall_at", "data_sent"), [("rcpt", False), ("data", True)])
 def test_a_slow_server_times_out_and_the_message_is_retried(make_app, server, stall_at, data_sent):
     app = make_app(
-        MAIL_BACKEND="smtp", MAIL_SERVER=server.host, MAIL_PORT=server.port, MAIL_TIMEOUT=0.3
+        MAIL_BACKEND="smtp", MAIL_SERVER=server.host, MAIL_PORT=server.port, MAIL_TIMEOUT=2
     )
-    server.rules["slow@mail.example"] = Rule(stall_seconds=3, stall_at=stall_at)
+    # The timeout leaves room for a loaded machine; the one stall is far longer than it.
+    server.rules["slow@mail.example"] = Rule(stall_seconds=6, stall_at=stall_at)
     with app.app_context():
         slow = queue(recipient="slow@mail.example")
         db.session.commit()
