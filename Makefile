@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app recruitcare
 PYTEST_ARGS ?= -q
 
-.PHONY: run test lint format test-sqlite test-postgres test-e2e bench serve clean simulate
+.PHONY: run test lint format test-sqlite test-postgres test-e2e bench serve clean simulate train-scorer
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ test-e2e: $(VENV)/.installed-test
 	$(PY) -m pytest -m "e2e or browser" $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres test-e2e
+
+# Retrain the language checker's second reader from tests/data (needs scikit-learn); the
+# result, recruitcare/domain/language/scorer.json.gz, is the same bytes for the same data.
+train-scorer: $(VENV)/.installed-test
+	$(PY) -m pip install -q -e ".[test,train]"
+	$(PY) scripts/train_language_scorer.py
 
 # Every bench/bench_*.py, with a throwaway PostgreSQL for the ones served through gunicorn.
 bench: $(VENV)/.installed-test

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from .model import Criterion, Finding, Severity
 from .rules import Rule, RuleSet, Vocabulary, load_rules, words_of
-from .text import Prepared, Tokens, prepare
+from .scorer import PassageScorer, load_scorer
+from .text import Prepared, Tokens, prepare, sentence_spans
 
 CriterionLike = str | tuple[str, str] | Criterion | Mapping[str, str]
 
@@ -119,6 +121,8 @@ def check(
     *,
     message_checks: bool = False,
     rules: RuleSet | None = None,
+    scorer: PassageScorer | None = None,
+    second_reading: bool = True,
 ) -> list[Finding]:
     """Return the findings for ``text``, ordered by position.
 
@@ -129,6 +133,9 @@ def check(
     ``message_checks`` adds checks that only make sense for a whole message: that it offers a
     next step, and (when criteria are given) that it refers to at least one criterion. They
     are off by default because a single sentence is rarely a whole message.
+
+    ``second_reading`` (on by default) has the trained scorer weigh the rules' findings: see
+    :func:`_second_reading`. Rule tests turn it off to see the rules alone.
     """
     ruleset = rules or load_rules()
     crits = [_as_criterion(c) for c in criteria]
@@ -136,20 +143,26 @@ def check(
     prep = prepare(text)
     findings: list[Finding] = []
     if prep.text.strip():
-        spans = _match(ruleset, prep)
-        for rule, s, e in _resolve(spans):
-            start, end = prep.to_original(s, e)
-            findings.append(
-                Finding(
-                    rule.id,
-                    rule.category,
-                    rule.severity,
-                    start,
-                    end,
-                    rule.message,
-                    rule.suggestion_for(first),
-                )
+        found = [
+            Finding(
+                rule.id,
+                rule.category,
+                rule.severity,
+                s,
+                e,
+                rule.message,
+                rule.suggestion_for(first),
             )
+            for rule, s, e in _resolve(_match(ruleset, prep))
+        ]
+        if second_reading:
+            found = _second_reading(found, prep, ruleset, scorer or load_scorer())
+        if prep.index is None:  # the offsets are the original text's already
+            findings.extend(found)
+        else:
+            for f in found:
+                start, end = prep.to_original(f.start, f.end)
+                findings.append(replace(f, start=start, end=end))
     if message_checks:
         findings[:0] = _message_findings(ruleset, prep, crits, first)
     return findings
@@ -173,6 +186,46 @@ def _as_criterion(value: CriterionLike) -> Criterion:
         return Criterion(str(value["name"]), str(value.get("description", "") or ""))
     name, description = value
     return Criterion(name, description or "")
+
+
+def _second_reading(
+    found: list[Finding], prep: Prepared, ruleset: RuleSet, scorer: PassageScorer
+) -> list[Finding]:
+    """Have the trained scorer weigh the rules' findings, reading passages of two sentences.
+
+    Rules written phrase by phrase set off on trade words said of the work ("the blind spot
+    mirrors", "the maternity ward rota"). So a block finding stays a block only where a
+    passage around it scores at least ``clear_below``, and becomes a warning otherwise; and a
+    legal warning (an age proxy, a gender-coded word) in a passage scoring above
+    ``block_above`` becomes a block. The scorer never makes a finding of its own: on text
+    unlike its training lines, such as a closure message's plain process wording, its
+    scores are not to be trusted alone. Offsets are into the prepared text.
+    """
+    if not found:
+        return found
+    sentences = sentence_spans(prep.text)
+    if not sentences:
+        return found
+    text = prep.text
+    last = len(sentences) - 1
+    pairs = [(sentences[i][0], sentences[min(i + 1, last)][1]) for i in range(max(last, 1))]
+    windows = [(s, e, scorer.score(text[s:e])) for s, e in pairs]
+    notes = ruleset.reader_notes
+    out = []
+    for f in found:
+        around = [p for s, e, p in windows if s < f.end and f.start < e]
+        if not around:
+            pass
+        elif f.severity is Severity.BLOCK and max(around) < scorer.clear_below:
+            f = replace(f, severity=Severity.WARN, message=f"{f.message} {notes['cleared']}")
+        elif (
+            f.severity is Severity.WARN
+            and ruleset.categories[f.category].kind == "legal"
+            and max(around) > scorer.block_above
+        ):
+            f = replace(f, severity=Severity.BLOCK, message=f"{f.message} {notes['raised']}")
+        out.append(f)
+    return out
 
 
 def _match(ruleset: RuleSet, prep: Prepared) -> list[tuple[Rule, int, int]]:

@@ -34,6 +34,11 @@ class Category:
     explanation: str
     advice: str
 
+    def suggestion_for(self, criterion: str | None) -> str:
+        """The category's advice; for a legal one, with a rewrite around a job criterion."""
+        text = self.advice if self.kind == "style" else f"{self.advice} {_CRITERION_TEMPLATE}"
+        return text.strip().replace("{criterion}", criterion or "<criterion>")
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -110,6 +115,9 @@ class RuleSet:
     next_step: re.Pattern[str]
     no_next_step: Rule
     no_criterion: Rule
+    # Notes the second reader adds to a finding: "cleared" when it lowers a block to a
+    # warning, "raised" when it raises a warning to a block.
+    reader_notes: dict[str, str]
     # Word -> the (rule, part) pairs it triggers. Feedback reuses a small vocabulary, so most
     # words are looked up once; the cache stops growing at _WORD_CACHE_LIMIT words.
     word_cache: dict[str, frozenset[tuple[int, int]]] = field(
@@ -176,18 +184,19 @@ def _phrase_triggers(phrase: str) -> list[str]:
     """Trigger words for a phrase: its rarest-looking word, so common words trigger little.
 
     A word joined by a hyphen or apostrophe (``non-native``, ``didn't``) may be written as
-    one word or two, so it yields its longest piece and the pieces run together.
+    one word or two, so it yields its longest piece and the pieces run together; so does a
+    word joined by a slash (``they/them``), whose pieces are separate words of the text.
     """
     parts = phrase.strip().lower().split()
 
     def score(part: str) -> tuple[bool, bool, int]:
         core = part.strip("*")
-        return (core in _COMMON, bool(re.search(r"[-']", core)), -len(core))
+        return (core in _COMMON, bool(re.search(r"[-'/]", core)), -len(core))
 
     part = min(parts, key=score)
-    if part.endswith("*") and not re.search(r"[-']", part):
+    if part.endswith("*") and not re.search(r"[-'/]", part):
         return [part]
-    pieces = [p for p in re.split(r"[-']", part.rstrip("*")) if p]
+    pieces = [p for p in re.split(r"[-'/]", part.rstrip("*")) if p]
     if len(pieces) == 1:
         return [pieces[0] + "*"] if part.endswith("*") else [pieces[0]]
     return [max(pieces, key=len), "".join(pieces) + "*"]
@@ -360,6 +369,7 @@ def load_rules(directory: str | None = None) -> RuleSet:
         next_step=next_step,
         no_next_step=_message_rule("message.no-next-step", msg_cat, message["no_next_step"]),
         no_criterion=_message_rule("message.no-criterion", msg_cat, message["no_criterion"]),
+        reader_notes=dict(message.get("reader", {})),
     )
 
 

@@ -91,6 +91,21 @@ def prepare(original: str) -> Prepared:
     return Prepared(original, "".join(kept), index)
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text`` with a word in it, ends included, without
+    the spaces around it. Cheaper than building Tokens, which many texts never need."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_BREAK_RE.finditer(text)] + [len(text)]:
+        piece = text[start:end]
+        stripped = piece.lstrip()
+        if WORD_RE.search(stripped):
+            first = start + len(piece) - len(stripped)
+            spans.append((first, first + len(stripped.rstrip())))
+        start = end
+    return spans
+
+
 @dataclass(slots=True)
 class Tokens:
     """Word tokens of a text with the strength of the break before each one.
