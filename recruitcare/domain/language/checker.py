@@ -143,18 +143,7 @@ def check(
     prep = prepare(text)
     findings: list[Finding] = []
     if prep.text.strip():
-        found = [
-            Finding(
-                rule.id,
-                rule.category,
-                rule.severity,
-                s,
-                e,
-                rule.message,
-                rule.suggestion_for(first),
-            )
-            for rule, s, e in _resolve(_match(ruleset, prep))
-        ]
+        found = [rule.finding(s, e, first) for rule, s, e in _resolve(_match(ruleset, prep))]
         if second_reading:
             found = _second_reading(found, prep, ruleset, scorer or load_scorer())
         if prep.index is None:  # the offsets are the original text's already
@@ -196,7 +185,7 @@ def _second_reading(
     Rules written phrase by phrase set off on trade words said of the work ("the blind spot
     mirrors", "the maternity ward rota"). So a block finding stays a block only where a
     passage around it scores at least ``clear_below``, and becomes a warning otherwise; and a
-    legal warning (an age proxy, a gender-coded word) in a passage scoring above
+    legal warning (an age proxy such as "overqualified") in a passage scoring above
     ``block_above`` becomes a block. The scorer never makes a finding of its own: on text
     unlike its training lines, such as a closure message's plain process wording, its
     scores are not to be trusted alone. Offsets are into the prepared text.
@@ -213,15 +202,14 @@ def _second_reading(
     notes = ruleset.reader_notes
     out = []
     for f in found:
-        around = [p for s, e, p in windows if s < f.end and f.start < e]
-        if not around:
-            pass
-        elif f.severity is Severity.BLOCK and max(around) < scorer.clear_below:
+        # The finding's worst reading: any passage it sits in that reads as risky counts.
+        score = max((p for s, e, p in windows if s < f.end and f.start < e), default=0.5)
+        if f.severity is Severity.BLOCK and score < scorer.clear_below:
             f = replace(f, severity=Severity.WARN, message=f"{f.message} {notes['cleared']}")
         elif (
             f.severity is Severity.WARN
             and ruleset.categories[f.category].kind == "legal"
-            and max(around) > scorer.block_above
+            and score > scorer.block_above
         ):
             f = replace(f, severity=Severity.BLOCK, message=f"{f.message} {notes['raised']}")
         out.append(f)
@@ -635,17 +623,7 @@ def _message_findings(
         (ruleset.no_criterion, bool(crits) and not _mentions_criterion(prep.text, crits)),
     ):
         if missing:
-            out.append(
-                Finding(
-                    rule.id,
-                    rule.category,
-                    rule.severity,
-                    0,
-                    0,
-                    rule.message,
-                    rule.suggestion_for(first),
-                )
-            )
+            out.append(rule.finding(0, 0, first))
     return out
 
 

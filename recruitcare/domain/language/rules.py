@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .model import Severity
+from .model import Finding, Severity
 
 RULES_DIR = Path(__file__).with_name("rules")
 CONTEXTS = ("any", "person", "predicate")
@@ -33,11 +33,6 @@ class Category:
     kind: str
     explanation: str
     advice: str
-
-    def suggestion_for(self, criterion: str | None) -> str:
-        """The category's advice; for a legal one, with a rewrite around a job criterion."""
-        text = self.advice if self.kind == "style" else f"{self.advice} {_CRITERION_TEMPLATE}"
-        return text.strip().replace("{criterion}", criterion or "<criterion>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +75,18 @@ class Rule:
     def suggestion_for(self, criterion: str | None) -> str:
         """Suggestion text, naming the first job criterion when the caller supplied one."""
         return self.suggestion.replace("{criterion}", criterion or "<criterion>")
+
+    def finding(self, start: int, end: int, criterion: str | None) -> Finding:
+        """This rule's finding for ``text[start:end]``, its suggestion naming ``criterion``."""
+        return Finding(
+            self.id,
+            self.category,
+            self.severity,
+            start,
+            end,
+            self.message,
+            self.suggestion_for(criterion),
+        )
 
 
 @dataclass(frozen=True, slots=True)
