@@ -24,32 +24,10 @@ from recruitcare.domain.language.scorer import load_scorer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EVAL_PATH = DATA / "language_eval.tsv"
-HOLDOUT_PATH = DATA / "language_holdout.tsv"
-BATCH5_PATH = DATA / "language_batch5.tsv"
-BATCH6_PATH = DATA / "language_batch6.tsv"
-BATCH7_PATH = DATA / "language_batch7.tsv"
-BATCH8_PATH = DATA / "language_batch8.tsv"
-BATCH9_PATH = DATA / "language_batch9.tsv"
-BATCH10_PATH = DATA / "language_batch10.tsv"
-BATCH11_PATH = DATA / "language_batch11.tsv"
-BATCH12_PATH = DATA / "language_batch12.tsv"
-BATCH13_PATH = DATA / "language_batch13.tsv"
-BATCH14_PATH = DATA / "language_batch14.tsv"
-BATCH15_PATH = DATA / "language_batch15.tsv"
 EVAL_FILES = {
     "batches 1-3": EVAL_PATH,
-    "batch 4": HOLDOUT_PATH,
-    "batch 5": BATCH5_PATH,
-    "batch 6": BATCH6_PATH,
-    "batch 7": BATCH7_PATH,
-    "batch 8": BATCH8_PATH,
-    "batch 9": BATCH9_PATH,
-    "batch 10": BATCH10_PATH,
-    "batch 11": BATCH11_PATH,
-    "batch 12": BATCH12_PATH,
-    "batch 13": BATCH13_PATH,
-    "batch 14": BATCH14_PATH,
-    "batch 15": BATCH15_PATH,
+    "batch 4": DATA / "language_holdout.tsv",
+    **{f"batch {n}": DATA / f"language_batch{n}.tsv" for n in range(5, 16)},
 }
 HELD_OUT = ("batch 13", "batch 14", "batch 15")
 BLOCK_RECALL_TARGET = 0.95
