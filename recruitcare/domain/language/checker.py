@@ -198,7 +198,12 @@ def _second_reading(
     text = prep.text
     last = len(sentences) - 1
     pairs = [(sentences[i][0], sentences[min(i + 1, last)][1]) for i in range(max(last, 1))]
-    windows = [(s, e, scorer.score(text[s:e])) for s, e in pairs]
+    # Only the passages a finding sits in are read: a long message has few findings.
+    windows = [
+        (s, e, scorer.score(text[s:e]))
+        for s, e in pairs
+        if any(s < f.end and f.start < e for f in found)
+    ]
     notes = ruleset.reader_notes
     out = []
     for f in found:

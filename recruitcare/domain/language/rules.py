@@ -376,7 +376,7 @@ def load_rules(directory: str | None = None) -> RuleSet:
         next_step=next_step,
         no_next_step=_message_rule("message.no-next-step", msg_cat, message["no_next_step"]),
         no_criterion=_message_rule("message.no-criterion", msg_cat, message["no_criterion"]),
-        reader_notes=dict(message.get("reader", {})),
+        reader_notes=dict(message["reader"]),
     )
 
 
