@@ -4,8 +4,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-
+from recruitcare.dbutil import insert_rows
 from recruitcare.extensions import db
 from recruitcare.models import AuditEvent, User
 
@@ -55,5 +54,5 @@ def record_many(
         for object_id, payload in events
     ]
     if rows:
-        db.session.execute(insert(AuditEvent.__table__), rows)
+        insert_rows(AuditEvent.__table__, rows)
     return len(rows)

@@ -9,6 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import event, func, select
 
+from recruitcare import dbutil
 from recruitcare.dbutil import in_batch
 from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.extensions import db
@@ -141,16 +142,24 @@ def new_message(**overrides) -> outbox.NewMessage:
 
 @contextmanager
 def count_statements(engine):
-    """Collects every statement sent to ``engine`` while the block runs."""
+    """Collects every statement sent to ``engine`` while the block runs, the COPYs that
+    PostgreSQL gets straight from the driver (unseen by SQLAlchemy's events) included."""
     seen = []
 
     def listener(_conn, _cursor, statement, *_args):
         seen.append(statement)
 
+    def copying(connection, table, *args):
+        seen.append(f"COPY {table.name}")
+        return copy_rows(connection, table, *args)
+
+    copy_rows = dbutil._copy_rows
     event.listen(engine, "before_cursor_execute", listener)
+    dbutil._copy_rows = copying
     try:
         yield seen
     finally:
+        dbutil._copy_rows = copy_rows
         event.remove(engine, "before_cursor_execute", listener)
 
 

@@ -12,13 +12,13 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from recruitcare import audit
-from recruitcare.dbutil import in_batch
+from recruitcare.dbutil import bulk, in_batch, insert_rows
 from recruitcare.domain import messages as wording
 from recruitcare.domain.closure import (
     DEFAULT_TEMPLATES,
@@ -128,6 +128,7 @@ def closure_summary(application: Application) -> ClosureSummary:
 # ---- one application's message ------------------------------------------------------------------
 
 
+@bulk
 def load_for_closure(application_ids: Iterable[int]) -> list[Application]:
     """Applications with their candidate, stage, requisition and its owner, in three queries
     whatever the batch.
@@ -205,6 +206,7 @@ class Context:
     shared: dict[int, dict[str, str | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
+    @bulk
     def build(cls, applications: Sequence[Application]) -> "Context":
         ids = [a.id for a in applications]
         feedback = {}
@@ -577,6 +579,7 @@ def save_draft(
     return closure
 
 
+@bulk
 def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime) -> list[int]:
     """Approve every message and put it in the outbox, or none of them.
 
@@ -730,7 +733,7 @@ def _write_approved(
     ids: dict[int, int] = {}
     if new_rows:
         try:
-            db.session.execute(insert(table), new_rows)
+            insert_rows(table, new_rows)
         except IntegrityError as error:
             raise ClosureError(
                 "Another closure was saved for one of these candidates meanwhile; "

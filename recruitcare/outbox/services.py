@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from recruitcare.dbutil import in_batch
+from recruitcare.dbutil import in_batch, insert_rows
 from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.domain.outbox import (
     LINE_BREAKS,
@@ -195,7 +195,7 @@ def enqueue_many(messages: Sequence[NewMessage], *, now: datetime) -> list[int]:
         for new in messages
     ]
     try:
-        db.session.execute(insert(OutboxMessage.__table__), rows)
+        insert_rows(OutboxMessage.__table__, rows)
     except IntegrityError as error:
         if "idempotency_key" in str(error.orig):
             which = _naming(keys) if len(keys) == 1 else "a message with one of these keys"

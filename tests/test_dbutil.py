@@ -1,0 +1,171 @@
+"""The batch helpers: rows written below Core's own executemany must read back exactly as
+Core would have written them, on SQLite and on PostgreSQL."""
+
+import gc
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from recruitcare.dbutil import bulk, in_batch, insert_rows
+from recruitcare.domain.enums import DeliveryStatus
+from recruitcare.extensions import db
+from recruitcare.models import AuditEvent, OutboxMessage
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def _outbox_rows(count: int, prefix: str) -> list[dict]:
+    """Rows with every kind of value: enums, aware datetimes at other offsets, booleans,
+    None, text with quotes, tabs, backslashes and line breaks (which COPY must escape)."""
+    later = (NOW + timedelta(hours=2)).astimezone(timezone(timedelta(hours=-5)))
+    return [
+        {
+            "application_id": None,
+            "purpose": "test",
+            "idempotency_key": f"{prefix}:{i}",
+            "recipient": f"person{i}@example.com",
+            "recipient_name": f"Ana O'Neil {i}",
+            "sender_name": "Rhea Castellano, Northwind",
+            "reply_to": "",
+            "subject": f"Your application {i}",
+            "text_body": f'Dear Ana,\n\ttab\\backslash "quoted" {i}\r\nend',
+            "html_body": f"<p>Dear Ana {i}</p>",
+            "message_id": f"<{prefix}.{i}@example.com>",
+            "status": DeliveryStatus.RETRYING if i % 2 else DeliveryStatus.SCHEDULED,
+            "send_after": NOW if i % 3 else later,
+            "next_attempt_at": NOW,
+            "attempts": i % 4,
+            "data_sent_unconfirmed": bool(i % 2),
+            "last_error": "",
+            "cancel_reason": "",
+            "created_at": NOW,
+        }
+        for i in range(count)
+    ]
+
+
+def _read_outbox(prefix: str) -> list[tuple]:
+    table = OutboxMessage.__table__
+    columns = [c for c in table.c if c.name != "id"]
+    rows = db.session.execute(
+        select(*columns)
+        .where(table.c.idempotency_key.startswith(f"{prefix}:"))
+        .order_by(table.c.message_id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_rows_read_back_as_cores_own_insert_writes_them(app):
+    with app.app_context():
+        insert_rows(OutboxMessage.__table__, _outbox_rows(50, "ours"))
+        db.session.execute(insert(OutboxMessage.__table__), _outbox_rows(50, "core"))
+        db.session.commit()
+        ours, core = _read_outbox("ours"), _read_outbox("core")
+        assert len(ours) == 50
+        # The same values apart from the key and Message-ID, which carry the prefix.
+        strip = [
+            tuple(v.replace("ours", "core") if isinstance(v, str) else v for v in row)
+            for row in ours
+        ]
+        assert strip == core
+        assert {row[11] for row in ours} == {DeliveryStatus.RETRYING, DeliveryStatus.SCHEDULED}
+        assert all(row[12].tzinfo is UTC for row in ours)
+
+
+def test_json_values_and_shared_objects_are_written_per_row(app):
+    """The payload dict shared by every row and the one ``now`` are converted once and
+    still land in every row."""
+    shared = {"rules": ["age"], "reason": 'said "fit"\n'}
+    rows = [
+        {
+            "actor_id": None,
+            "action": "test.json",
+            "object_type": "x",
+            "object_id": i,
+            "payload": shared if i % 2 else {"n": i},
+            "created_at": NOW,
+        }
+        for i in range(6)
+    ]
+    with app.app_context():
+        insert_rows(AuditEvent.__table__, rows)
+        db.session.commit()
+        found = db.session.execute(
+            select(AuditEvent.object_id, AuditEvent.payload, AuditEvent.created_at)
+            .where(AuditEvent.action == "test.json")
+            .order_by(AuditEvent.object_id)
+        ).all()
+        assert [(i, p) for i, p, _at in found] == [
+            (i, shared if i % 2 else {"n": i}) for i in range(6)
+        ]
+        assert {at for _i, _p, at in found} == {NOW}
+
+
+def test_a_missing_column_that_has_a_default_is_refused_before_anything_is_written(app):
+    rows = _outbox_rows(3, "short")
+    for row in rows:
+        del row["attempts"]
+    with app.app_context():
+        with pytest.raises(ValueError, match="give attempts"):
+            insert_rows(OutboxMessage.__table__, rows)
+        db.session.rollback()
+        assert _read_outbox("short") == []
+
+
+def test_a_taken_unique_key_refuses_the_whole_batch(app):
+    with app.app_context():
+        insert_rows(OutboxMessage.__table__, _outbox_rows(1, "dup"))
+        db.session.commit()
+        batch = _outbox_rows(1, "fresh") + _outbox_rows(1, "dup")
+        batch[1]["message_id"] = "<other@example.com>"
+        with pytest.raises(IntegrityError):
+            insert_rows(OutboxMessage.__table__, batch)
+        db.session.rollback()
+        assert _read_outbox("fresh") == []
+        assert len(_read_outbox("dup")) == 1
+
+
+def test_in_batch_finds_exactly_the_given_values(app):
+    with app.app_context():
+        insert_rows(OutboxMessage.__table__, _outbox_rows(30, "find"))
+        db.session.commit()
+        table = OutboxMessage.__table__
+        wanted = [f"find:{i}" for i in range(0, 30, 3)] + ["find:nope", "it's"]
+        keys = db.session.scalars(
+            select(table.c.idempotency_key).where(in_batch(table.c.idempotency_key, wanted))
+        ).all()
+        assert sorted(keys) == sorted(wanted[:-2])
+        ids = db.session.scalars(select(table.c.id)).all()
+        some = set(ids[::4])
+        found = db.session.scalars(select(table.c.id).where(in_batch(table.c.id, some))).all()
+        assert set(found) == some
+        assert db.session.scalars(select(table.c.id).where(in_batch(table.c.id, []))).all() == []
+        db.session.execute(delete(table))
+        db.session.commit()
+
+
+def test_bulk_pauses_the_collector_and_always_resumes_it():
+    seen = []
+
+    @bulk
+    def inner():
+        seen.append(("inner", gc.isenabled()))
+
+    @bulk
+    def outer(fail: bool):
+        seen.append(("outer", gc.isenabled()))
+        inner()
+        seen.append(("after inner", gc.isenabled()))
+        if fail:
+            raise RuntimeError("refused")
+        return "done"
+
+    assert gc.isenabled()
+    assert outer(False) == "done"
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        outer(True)
+    assert gc.isenabled()
+    assert seen == [("outer", False), ("inner", False), ("after inner", False)] * 2
