@@ -468,7 +468,8 @@ def new_draft(application: Application, ctx: Context, *, key: str, now: datetime
 def draft_for(
     application: Application, ctx: Context, *, now: datetime, fallback: str | None = None
 ) -> ClosureMessage | Draft:
-    """The saved draft, or a new one (saved by ``save_draft``)."""
+    """The saved draft, or a new unsaved one from the default template (``save_draft`` saves
+    it)."""
     saved = ctx.closures.get(application.id)
     if saved is not None:
         return saved
@@ -538,6 +539,18 @@ def review(application: Application, closure: ClosureMessage | Draft, ctx: Conte
     return Review(
         closure, subject.text, text.text, html.text, missing, findings, personalized, held, problems
     )
+
+
+@bulk
+def review_all(
+    applications: Sequence[Application], *, now: datetime, fallback: str | None = None
+) -> list[Review]:
+    """Each application's draft (its saved one, or a new one from its default template, or
+    ``fallback``) and its review, near-duplicates flagged: a bulk close-out's list."""
+    ctx = Context.build(applications)
+    reviews = [review(a, draft_for(a, ctx, now=now, fallback=fallback), ctx) for a in applications]
+    flag_duplicates(reviews)
+    return reviews
 
 
 def flag_duplicates(reviews: Sequence[Review]) -> None:

@@ -221,15 +221,8 @@ def _needing_closure(requisition: Requisition, mode: str | None) -> list[Applica
 
 
 def _reviews(applications, mode):
-    ctx = services.Context.build(applications)
     fallback = CLOSE_MODES[mode][0] if mode else None
-    now = utcnow()
-    reviews = [
-        services.review(a, services.draft_for(a, ctx, now=now, fallback=fallback), ctx)
-        for a in applications
-    ]
-    services.flag_duplicates(reviews)
-    return reviews
+    return services.review_all(applications, now=utcnow(), fallback=fallback)
 
 
 @bp.route("/requisitions/<int:requisition_id>/closeout", methods=["GET", "POST"])
