@@ -19,17 +19,22 @@ from pathlib import Path
 
 import pytest
 
+from recruitcare.domain import messages as wording
+from recruitcare.domain.closure import DEFAULT_TEMPLATES
 from recruitcare.domain.language import Severity, check
 from recruitcare.domain.language.scorer import load_scorer
+from recruitcare.domain.reasons import DEFAULT_REASONS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EVAL_PATH = DATA / "language_eval.tsv"
 EVAL_FILES = {
     "batches 1-3": EVAL_PATH,
     "batch 4": DATA / "language_holdout.tsv",
-    **{f"batch {n}": DATA / f"language_batch{n}.tsv" for n in range(5, 16)},
+    **{f"batch {n}": DATA / f"language_batch{n}.tsv" for n in range(5, 17)},
 }
-HELD_OUT = ("batch 13", "batch 14", "batch 15")
+HELD_OUT = ("batch 13", "batch 14", "batch 15", "batch 16")
+# Messages to candidates the second reader also learns from; never evaluated on.
+TRAINING_ONLY = DATA / "training_closure_voice.tsv"
 BLOCK_RECALL_TARGET = 0.95
 SAFE_BLOCKED_LIMIT = 0.02
 
@@ -143,8 +148,18 @@ def test_eval_files_do_not_share_lines(rows_by_file):
 def test_held_out_files_are_unseen_by_the_second_reader():
     trained_on = set(load_scorer().trained_on)
     assert trained_on, "the model names the files it was trained on"
-    assert {p.name for p in EVAL_FILES.values()} >= trained_on
+    assert {p.name for p in EVAL_FILES.values()} | {TRAINING_ONLY.name} >= trained_on
     assert not trained_on & {EVAL_FILES[name].name for name in HELD_OUT}
+
+
+def test_the_training_only_file_shares_no_line_with_the_eval_files(rows_by_file):
+    with TRAINING_ONLY.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert rows and {r["label"] for r in rows} == {"block", "safe"}
+    training = {r["text"].lower() for r in rows}
+    assert len(training) == len(rows)
+    for name, eval_rows in rows_by_file.items():
+        assert not training & {text.lower() for _, _, text in eval_rows}, name
 
 
 def test_eval_targets(results, capsys):
@@ -154,3 +169,33 @@ def test_eval_targets(results, capsys):
     combined = results["all files"]
     assert combined["block_recall"] >= BLOCK_RECALL_TARGET
     assert combined["safe_blocked"] <= SAFE_BLOCKED_LIMIT
+
+
+SAMPLE_VALUES = {
+    "candidate_first_name": "Ana",
+    "candidate_name": "Ana Okafor",
+    "requisition_title": "Warehouse Lead",
+    "stage": "the panel interview",
+    "feedback": (
+        "On stock control you walked us through a clear cycle-count plan. On forecasting, the "
+        "role needs weekly demand plans; practising them with a public dataset would "
+        "strengthen a future application."
+    ),
+    "feedback_link": "https://jobs.northwind.example/c/abc123",
+    "recruiter_name": "Rhea Castellano",
+    "recruiter_email": "rhea@northwind.example",
+    "company_name": "Northwind",
+    "decision_date": "Friday 4 December",
+}
+
+
+@pytest.mark.parametrize("template", DEFAULT_TEMPLATES, ids=lambda t: t.key)
+def test_no_default_closure_template_is_blocked(template):
+    """The second reader learnt mostly from feedback; the messages every candidate gets must
+    not be blocked by it (or by the rules) before a recruiter has written a word, whichever
+    default reason they carry."""
+    for reason in DEFAULT_REASONS:
+        values = {**SAMPLE_VALUES, "reason": reason.candidate_explanation}
+        text = wording.render_text(template.body, values).text
+        blocked = [f for f in check(text, message_checks=True) if f.severity is Severity.BLOCK]
+        assert blocked == [], reason.code

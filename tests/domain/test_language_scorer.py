@@ -18,6 +18,7 @@ TEXTS = [
     "Solid SQL. The the the repeated words and repeated pieces: payroll, payroll, payroll.",
     "A",
     "Worked nights on the maternity ward; knows the escalation pathway inside out.",
+    "Say so at https://jobs.example/c/Xk9_q-2 or write to ana.o@mail.example.org today.",
 ]
 
 
@@ -122,3 +123,15 @@ def test_weighed_findings_keep_offsets_into_the_original_text():
     [read] = check(text, scorer=_tiny(codebase=-10.0))
     assert read.severity is Severity.WARN
     assert text[read.start : read.end] == "Too\u200b old"
+
+
+def test_links_and_addresses_are_read_as_nothing():
+    # A candidate's private link carries a random token; its pieces must not tip the score.
+    scorer = load_scorer()
+    plain = scorer.score("You can say so at .")
+    for link in (
+        "http://127.0.0.1:5000/c/__candidate_link_token__",
+        "https://jobs.northwind.example/c/Zq81_x-Kc3",
+        "rhea.castellano@northwind.example",
+    ):
+        assert scorer.score(f"You can say so at {link}.") == plain

@@ -28,6 +28,11 @@ from pathlib import Path
 MODEL_PATH = Path(__file__).with_name("scorer.json.gz")
 # Word n-grams and character n-grams inside words (padded with a space on each side).
 _WORD = re.compile(r"\b\w\w+\b")
+# Links and e-mail addresses are read as nothing: their pieces (hosts, ports, random tokens)
+# say nothing about a candidate, yet could tip a score either way.
+_LINK = re.compile(
+    r"(?:https?://|www\.)\S*[^\s.,;:!?)\]'\"]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE
+)
 CHAR_NGRAMS = (3, 5)
 _WORD_CACHE_LIMIT = 50_000
 _ZEROS = repeat(0.0)  # the default of dict.get for every n-gram in a map
@@ -51,7 +56,9 @@ def char_features(word: str) -> list[str]:
 
 
 def features(text: str) -> list[str]:
-    """The n-grams of ``text``: word uni- and bigrams, and 3- to 5-character pieces of words."""
+    """The n-grams of ``text``: word uni- and bigrams, and 3- to 5-character pieces of words;
+    links and e-mail addresses left out."""
+    text = _LINK.sub(" ", text)
     out = word_features(text)
     for word in text.lower().split():
         out.extend(char_features(word))
@@ -107,7 +114,7 @@ class PassageScorer:
         runs for every passage the checker reads.
         """
         squares, products = self.squares, self.products
-        low = text.lower()
+        low = _LINK.sub(" ", text.lower())
         words = _WORD.findall(low)
         grams = [f"={w}" for w in words]
         grams += [f"={a} {b}" for a, b in zip(words, words[1:], strict=False)]
