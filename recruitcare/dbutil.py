@@ -32,8 +32,8 @@ def in_batch(column, values: Iterable):
 
 
 def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many rows of ``table``, every row with the same keys, with one executemany
-    straight through the driver.
+    """Insert many rows of ``table``, every row with the same keys, straight through the
+    driver: one executemany on SQLite, one COPY on PostgreSQL.
 
     Core's executemany builds a parameter dict per row and calls each column's bind
     processor once per value, which for tens of thousands of rows costs several times the
