@@ -138,9 +138,9 @@ def enqueue_many(messages: Sequence[NewMessage], *, now: datetime) -> list[int]:
     Everything is checked before anything is written: HeaderError when a header value has a
     line break or NUL in it (or is too long; in a batch of several, the error starts with
     the message's key and carries it as ``idempotency_key``), DuplicateMessage when a key is
-    taken already or given twice (one query per ``KEY_LOOKUP_CHUNK`` keys). Then every row
-    goes in with one multi-row INSERT and the ids come back with one SELECT: the unit of
-    work would cost about half a millisecond per row, a hundred times the INSERT itself.
+    taken already or given twice (one query). Then every row goes in through the driver
+    (``insert_rows``) and the ids come back with one SELECT: the unit of work would cost
+    about half a millisecond per row, a hundred times the INSERT itself.
     The rows are not loaded into the session; ``enqueue`` loads its one message.
 
     Never commits. When a key is taken by a transaction that committed between our check
@@ -205,23 +205,14 @@ def enqueue_many(messages: Sequence[NewMessage], *, now: datetime) -> list[int]:
     return [ids[key] for key in keys]
 
 
-# Keys looked up per query: well under the bound-parameter limits of SQLite and PostgreSQL.
-KEY_LOOKUP_CHUNK = 10_000
-
-
 def _ids_by_key(keys: list[str]) -> dict[str, int]:
-    """The ids of the messages with these idempotency keys, by key."""
-    found: dict[str, int] = {}
+    """The ids of the messages with these idempotency keys, by key (one query: ``in_batch``
+    binds the keys as one parameter, whatever their number)."""
     table = OutboxMessage.__table__
-    for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
-        chunk = keys[start : start + KEY_LOOKUP_CHUNK]
-        rows = db.session.execute(
-            select(table.c.idempotency_key, table.c.id).where(
-                in_batch(table.c.idempotency_key, chunk)
-            )
-        )
-        found.update(rows.all())
-    return found
+    rows = db.session.execute(
+        select(table.c.idempotency_key, table.c.id).where(in_batch(table.c.idempotency_key, keys))
+    )
+    return dict(rows.all())
 
 
 def _naming(keys: list[str], shown: int = 3) -> str:
