@@ -183,6 +183,16 @@ class SmtpServer:
             time.sleep(0.01)
         return False
 
+    def wait_for_recipient(self, address: str, timeout: float = 10.0) -> bool:
+        """Whether a message for ``address`` arrives within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(address in message.recipients for message in self.received):
+                    return True
+            time.sleep(0.05)
+        return False
+
     def __enter__(self) -> "SmtpServer":
         return self.start()
 
