@@ -3,7 +3,6 @@ browser: forty personal messages scheduled, sent now, delivered by the worker to
 server, and the one address the server refuses shown as not delivered, fixed and resent.
 """
 
-
 import pytest
 from playwright.sync_api import expect
 
@@ -172,3 +171,11 @@ def test_recruiter_fills_a_requisition_and_closes_out_forty_with_one_bounce(
     )
     expect(rhea.main.locator("#completeness")).to_contain_text("40 of 40")
     expect(rhea.main.get_by_role("region", name="Not delivered: not closed yet")).to_have_count(0)
+
+    # The last delivery closes the requisition as filled.
+    rhea.submit(rhea.main.locator(".crumbs").get_by_role("link", name=TITLE), "board, filled")
+    heading = rhea.main.get_by_role("heading", level=1)
+    rhea.reload_until(
+        lambda: "Filled" in heading.inner_text(), "requisition marked filled", timeout=30
+    )
+    expect(heading).not_to_contain_text("Closing as")
