@@ -99,6 +99,30 @@ def test_the_scorer_makes_no_finding_of_its_own():
     assert check(text, scorer=_tiny(zorbly=10.0)) == []
 
 
+def test_a_term_the_context_checks_passed_over_blocks_in_a_clearly_risky_passage():
+    # "old" before a thing noun is passed over by the rules; a passage that reads as clearly
+    # risky brings it back, as a block that says why.
+    text = "We kept the old API running, zorbly."
+    assert check(text, second_reading=False) == []
+    [read] = check(text, scorer=_tiny(zorbly=10.0))
+    assert (read.category, read.severity, text[read.start : read.end]) == (
+        "age",
+        Severity.BLOCK,
+        "old",
+    )
+    assert "the passage is about who the candidate is" in read.message
+
+
+def test_a_passed_over_term_stays_quiet_unless_the_passage_reads_as_risky():
+    text = "We kept the old API running, zorbly."
+    assert check(text, scorer=_tiny()) == []  # undecided: 0.5
+    assert check(text, scorer=_tiny(zorbly=-10.0)) == []
+
+
+def test_the_shipped_reader_leaves_trade_words_said_of_the_work_alone():
+    assert check("The old API and the young company both came up in the design round.") == []
+
+
 def test_a_passage_only_far_away_does_not_weigh_a_finding():
     # Windows are two sentences: the risky third sentence does not reach the first.
     text = "She is overqualified. Solid SQL. Good tests. Zorbly zorbly."

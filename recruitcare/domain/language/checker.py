@@ -143,9 +143,12 @@ def check(
     prep = prepare(text)
     findings: list[Finding] = []
     if prep.text.strip():
-        found = [rule.finding(s, e, first) for rule, s, e in _resolve(_match(ruleset, prep))]
+        matched, passed_over = _match(ruleset, prep)
+        found = [rule.finding(s, e, first) for rule, s, e in _resolve(matched)]
         if second_reading:
-            found = _second_reading(found, prep, ruleset, scorer or load_scorer())
+            found = _second_reading(
+                found, passed_over, prep, ruleset, scorer or load_scorer(), first
+            )
         if prep.index is None:  # the offsets are the original text's already
             findings.extend(found)
         else:
@@ -178,19 +181,27 @@ def _as_criterion(value: CriterionLike) -> Criterion:
 
 
 def _second_reading(
-    found: list[Finding], prep: Prepared, ruleset: RuleSet, scorer: PassageScorer
+    found: list[Finding],
+    passed_over: list[tuple[Rule, int, int]],
+    prep: Prepared,
+    ruleset: RuleSet,
+    scorer: PassageScorer,
+    criterion: str | None,
 ) -> list[Finding]:
     """Have the trained scorer weigh the rules' findings, reading passages of two sentences.
 
     Rules written phrase by phrase set off on trade words said of the work ("the blind spot
-    mirrors", "the maternity ward rota"). So a block finding stays a block only where a
-    passage around it scores at least ``clear_below``, and becomes a warning otherwise; and a
-    legal warning (an age proxy such as "overqualified") in a passage scoring above
-    ``block_above`` becomes a block. The scorer never makes a finding of its own: on text
-    unlike its training lines, such as a closure message's plain process wording, its
-    scores are not to be trusted alone. Offsets are into the prepared text.
+    mirrors", "the maternity ward rota"), and their context checks pass over words that are
+    said of the candidate in a way they were not written for ("a Black correspondent" after
+    "our readers would warm to"). So a block finding stays a block only where a passage
+    around it scores at least ``clear_below``, and becomes a warning otherwise; and where a
+    passage scores above ``block_above``, a legal or process warning in it, and a legal or
+    process term the context checks passed over, become blocks. The scorer never blocks a
+    passage in which the rules saw no such term: on text unlike its training lines, such as
+    a closure message's plain process wording, its scores are not to be trusted alone.
+    Offsets are into the prepared text.
     """
-    if not found:
+    if not found and not passed_over:
         return found
     sentences = sentence_spans(prep.text)
     if not sentences:
@@ -198,40 +209,65 @@ def _second_reading(
     text = prep.text
     last = len(sentences) - 1
     pairs = [(sentences[i][0], sentences[min(i + 1, last)][1]) for i in range(max(last, 1))]
-    # Only the passages a finding sits in are read: a long message has few findings.
+    # Only the passages a finding or a passed-over term sits in are read.
+    spans = [(f.start, f.end) for f in found] + [(s, e) for _rule, s, e in passed_over]
     windows = [
         (s, e, scorer.score(text[s:e]))
         for s, e in pairs
-        if any(s < f.end and f.start < e for f in found)
+        if any(s < end and start < e for start, end in spans)
     ]
+
+    def worst(start: int, end: int) -> float:
+        """A span's worst reading: any passage it sits in that reads as risky counts."""
+        return max((p for s, e, p in windows if s < end and start < e), default=0.5)
+
     notes = ruleset.reader_notes
     out = []
     for f in found:
-        # The finding's worst reading: any passage it sits in that reads as risky counts.
-        score = max((p for s, e, p in windows if s < f.end and f.start < e), default=0.5)
+        score = worst(f.start, f.end)
         if f.severity is Severity.BLOCK and score < scorer.clear_below:
             f = replace(f, severity=Severity.WARN, message=f"{f.message} {notes['cleared']}")
         elif (
-            f.severity is Severity.WARN
-            and ruleset.categories[f.category].kind == "legal"
+            f.severity is not Severity.BLOCK
+            and f.category in ruleset.weighed
             and score > scorer.block_above
         ):
             f = replace(f, severity=Severity.BLOCK, message=f"{f.message} {notes['raised']}")
         out.append(f)
+    read_in = [
+        (rule, s, e)
+        for rule, s, e in passed_over
+        if worst(s, e) > scorer.block_above and not any(s < f.end and f.start < e for f in out)
+    ]
+    if read_in:
+        for rule, s, e in _resolve(read_in):
+            f = rule.finding(s, e, criterion)
+            out.append(
+                replace(f, severity=Severity.BLOCK, message=f"{f.message} {notes['read_in']}")
+            )
+        out.sort(key=lambda f: (f.start, f.end, f.rule))
     return out
 
 
-def _match(ruleset: RuleSet, prep: Prepared) -> list[tuple[Rule, int, int]]:
-    """All rule matches that count in their context, before overlaps are resolved."""
+def _match(
+    ruleset: RuleSet, prep: Prepared
+) -> tuple[list[tuple[Rule, int, int]], list[tuple[Rule, int, int]]]:
+    """All rule matches that count in their context, before overlaps are resolved; and the
+    matches of legal and process rules that the context checks passed over, for the second
+    reader."""
     found: list[tuple[Rule, int, int]] = []
+    passed_over: list[tuple[Rule, int, int]] = []
     text = prep.text
     vocab = ruleset.vocabulary
+    weighed = ruleset.weighed
     exceptions: dict[int, list[tuple[int, int]]] = {}
     for index, part in ruleset.candidates(words_of(text)):
         rule = ruleset.rules[index]
         for m in rule.parts[part][1].finditer(text):
             s, e = m.span()
             if not _counts(rule, prep.tokens, s, e, vocab):
+                if rule.category in weighed:
+                    passed_over.append((rule, s, e))
                 continue
             # The exceptions are big regexes: run them only for a match that otherwise counts.
             if rule.unless is not None:
@@ -239,9 +275,11 @@ def _match(ruleset: RuleSet, prep: Prepared) -> list[tuple[Rule, int, int]]:
                 if spans is None:
                     spans = exceptions[index] = [x.span() for x in rule.unless.finditer(text)]
                 if any(xs <= s and e <= xe for xs, xe in spans):
+                    if rule.category in weighed:
+                        passed_over.append((rule, s, e))
                     continue
             found.append((rule, s, e))
-    return found
+    return found, passed_over
 
 
 def _counts(rule: Rule, tk: Tokens, s: int, e: int, vocab: Vocabulary) -> bool:

@@ -123,13 +123,25 @@ class RuleSet:
     no_next_step: Rule
     no_criterion: Rule
     # Notes the second reader adds to a finding: "cleared" when it lowers a block to a
-    # warning, "raised" when it raises a warning to a block.
+    # warning, "raised" when it raises a warning to a block, "read_in" when it blocks a term
+    # the context checks passed over.
     reader_notes: dict[str, str]
     # Word -> the (rule, part) pairs it triggers. Feedback reuses a small vocabulary, so most
     # words are looked up once; the cache stops growing at _WORD_CACHE_LIMIT words.
     word_cache: dict[str, frozenset[tuple[int, int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # The categories the second reader may turn into blocks: the legal ones and the process
+    # ones about the decision (comparisons, vague fit), not style or the message checks.
+    weighed: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        weighed = frozenset(
+            name
+            for name, category in self.categories.items()
+            if category.kind in ("legal", "process") and name != "message"
+        )
+        object.__setattr__(self, "weighed", weighed)
 
     def candidates(self, words: set[str]) -> list[tuple[int, int]]:
         """(rule, part) indexes whose trigger words occur in ``words`` (lower-case tokens)."""

@@ -3,10 +3,11 @@
 The rules find the phrases they were written for, and blind batches of feedback showed that
 trade words next to a sentence about the candidate set them off wrongly ("the blind spot
 mirrors", "the maternity ward rota"). A logistic regression over tf-idf word and character
-n-grams, trained on the labelled evaluation files, reads the passage as a whole, and
-``check`` lets it weigh the rules' findings: a block in a passage it finds plainly about the
-work becomes a warning, and a legal warning in a passage it finds clearly risky becomes a
-block.
+n-grams, trained on the labelled evaluation files and on lines written for training alone,
+reads the passage as a whole, and ``check`` lets it weigh what the rules saw: a block in a
+passage it finds plainly about the work becomes a warning, and in a passage it finds clearly
+risky a legal or process warning, or such a term the rules' context checks passed over,
+becomes a block.
 
 The model is data (``scorer.json.gz``, written by ``scripts/train_language_scorer.py``); this
 module only reads it, in pure Python. ``features`` is the one definition of the n-grams, used
