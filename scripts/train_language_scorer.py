@@ -29,7 +29,7 @@ from recruitcare.domain.language.scorer import (  # noqa: E402
 )
 
 DATA = ROOT / "tests" / "data"
-HELD_OUT = tuple(f"language_batch{n}.tsv" for n in (13, 14, 15, 16, 17, 18))
+HELD_OUT = tuple(f"language_batch{n}.tsv" for n in range(13, 21))
 BLOCK_ABOVE = 0.7  # a legal or process term in a passage scoring above this blocks
 CLEAR_BELOW = 0.25  # a rule's block finding in a passage scoring below this becomes a warning
 CLOSURE_VOICE = DATA / "training_closure_voice.tsv"  # label and text, for training only

@@ -206,6 +206,21 @@ def test_pattern_rules_must_declare_triggers(tmp_path):
         load_rules(str(tmp_path))
 
 
+@pytest.mark.parametrize(
+    ("kind", "severity"), [("style", "block"), ("legal", "warn")], ids=["style", "warn"]
+)
+def test_a_cue_must_be_a_block_the_second_reader_can_read(tmp_path, kind, severity):
+    (tmp_path / "bad.toml").write_text(
+        '[categories.message]\nexplanation = "x"\n'
+        f'[categories.x]\nexplanation = "x"\nkind = "{kind}"\n'
+        f'[[rules]]\nid = "x.y"\ncategory = "x"\nseverity = "{severity}"\ncue = true\n'
+        'phrases = ["smile"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="cue x.y"):
+        load_rules(str(tmp_path))
+
+
 def test_start_in_a_pattern_also_finds_a_note_without_a_subject(tmp_path):
     for name in ("message.toml", "context.toml"):
         (tmp_path / name).write_text((PACKAGE_DIR / "rules" / name).read_text(encoding="utf-8"))

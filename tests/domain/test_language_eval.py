@@ -30,9 +30,9 @@ EVAL_PATH = DATA / "language_eval.tsv"
 EVAL_FILES = {
     "batches 1-3": EVAL_PATH,
     "batch 4": DATA / "language_holdout.tsv",
-    **{f"batch {n}": DATA / f"language_batch{n}.tsv" for n in range(5, 19)},
+    **{f"batch {n}": DATA / f"language_batch{n}.tsv" for n in range(5, 21)},
 }
-HELD_OUT = tuple(f"batch {n}" for n in range(13, 19))
+HELD_OUT = tuple(f"batch {n}" for n in range(13, 21))
 # Lines the second reader also learns from, never evaluated on: messages to candidates, and
 # feedback written for training alone.
 TRAINING_ONLY = (DATA / "training_closure_voice.tsv", *sorted(DATA.glob("training_feedback_*.tsv")))

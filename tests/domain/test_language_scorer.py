@@ -119,6 +119,25 @@ def test_a_passed_over_term_stays_quiet_unless_the_passage_reads_as_risky():
     assert check(text, scorer=_tiny(zorbly=-10.0)) == []
 
 
+def test_a_cue_is_never_a_finding_on_its_own():
+    text = "A warm smile when she greeted the panel, zorbly."
+    assert check(text, second_reading=False) == []
+    assert check(text, scorer=_tiny()) == []
+    assert check(text, scorer=_tiny(zorbly=-10.0)) == []
+
+
+def test_a_cue_in_a_clearly_risky_passage_blocks_and_says_why():
+    text = "A warm smile when she greeted the panel, zorbly."
+    [read] = check(text, scorer=_tiny(zorbly=10.0))
+    assert (read.rule, read.severity, text[read.start : read.end]) == (
+        "cue.appearance",
+        Severity.BLOCK,
+        "smile",
+    )
+    assert read.message.startswith("Appearance is not a job criterion")
+    assert "not a problem on their own" in read.message
+
+
 def test_the_shipped_reader_leaves_trade_words_said_of_the_work_alone():
     assert check("The old API and the young company both came up in the design round.") == []
 

@@ -143,7 +143,7 @@ def check(
     prep = prepare(text)
     findings: list[Finding] = []
     if prep.text.strip():
-        matched, passed_over = _match(ruleset, prep)
+        matched, passed_over = _match(ruleset, prep, cues=second_reading)
         found = [rule.finding(s, e, first) for rule, s, e in _resolve(matched)]
         if second_reading:
             found = _second_reading(
@@ -195,13 +195,19 @@ def _second_reading(
     said of the candidate in a way they were not written for ("a Black correspondent" after
     "our readers would warm to"). So a block finding stays a block only where a passage
     around it scores at least ``clear_below``, and becomes a warning otherwise; and where a
-    passage scores above ``block_above``, a legal or process warning in it, and a legal or
-    process term the context checks passed over, become blocks. The scorer never blocks a
-    passage in which the rules saw no such term: on text unlike its training lines, such as
-    a closure message's plain process wording, its scores are not to be trusted alone.
-    Offsets are into the prepared text.
+    passage scores above ``block_above``, a legal or process warning in it, a legal or
+    process term the context checks passed over, and a cue (``rules/cues.toml``), become
+    blocks. The scorer never blocks a passage in which the rules saw no such term: on text
+    unlike its training lines, such as a closure message's plain process wording, its scores
+    are not to be trusted alone. Offsets are into the prepared text.
     """
-    if not found and not passed_over:
+    weighed = ruleset.weighed
+    # Only what the reading can change is read: a style warning stays as it is whatever the
+    # score, and the passages around it need no score.
+    spans = [
+        (f.start, f.end) for f in found if f.severity is Severity.BLOCK or f.category in weighed
+    ] + [(s, e) for _rule, s, e in passed_over]
+    if not spans:
         return found
     sentences = sentence_spans(prep.text)
     if not sentences:
@@ -209,8 +215,6 @@ def _second_reading(
     text = prep.text
     last = len(sentences) - 1
     pairs = [(sentences[i][0], sentences[min(i + 1, last)][1]) for i in range(max(last, 1))]
-    # Only the passages a finding or a passed-over term sits in are read.
-    spans = [(f.start, f.end) for f in found] + [(s, e) for _rule, s, e in passed_over]
     windows = [
         (s, e, scorer.score(text[s:e]))
         for s, e in pairs
@@ -229,7 +233,7 @@ def _second_reading(
             f = replace(f, severity=Severity.WARN, message=f"{f.message} {notes['cleared']}")
         elif (
             f.severity is not Severity.BLOCK
-            and f.category in ruleset.weighed
+            and f.category in weighed
             and score > scorer.block_above
         ):
             f = replace(f, severity=Severity.BLOCK, message=f"{f.message} {notes['raised']}")
@@ -242,19 +246,18 @@ def _second_reading(
     if read_in:
         for rule, s, e in _resolve(read_in):
             f = rule.finding(s, e, criterion)
-            out.append(
-                replace(f, severity=Severity.BLOCK, message=f"{f.message} {notes['read_in']}")
-            )
+            note = notes["cue"] if rule.cue else notes["read_in"]
+            out.append(replace(f, severity=Severity.BLOCK, message=f"{f.message} {note}"))
         out.sort(key=lambda f: (f.start, f.end, f.rule))
     return out
 
 
 def _match(
-    ruleset: RuleSet, prep: Prepared
+    ruleset: RuleSet, prep: Prepared, *, cues: bool = True
 ) -> tuple[list[tuple[Rule, int, int]], list[tuple[Rule, int, int]]]:
-    """All rule matches that count in their context, before overlaps are resolved; and the
-    matches of legal and process rules that the context checks passed over, for the second
-    reader."""
+    """All rule matches that count in their context, before overlaps are resolved; and, for
+    the second reader, the matches of cues (unless ``cues`` is false: nobody reads them) and
+    of legal and process rules that the context checks passed over."""
     found: list[tuple[Rule, int, int]] = []
     passed_over: list[tuple[Rule, int, int]] = []
     text = prep.text
@@ -263,6 +266,10 @@ def _match(
     exceptions: dict[int, list[tuple[int, int]]] = {}
     for index, part in ruleset.candidates(words_of(text)):
         rule = ruleset.rules[index]
+        if rule.cue:
+            if cues:
+                passed_over.extend((rule, *m.span()) for m in rule.parts[part][1].finditer(text))
+            continue
         for m in rule.parts[part][1].finditer(text):
             s, e = m.span()
             if not _counts(rule, prep.tokens, s, e, vocab):

@@ -71,6 +71,10 @@ class Rule:
     message: str
     suggestion: str
     kind: str
+    # A cue is never a finding on its own: its matches go to the second reader, which blocks
+    # them only in a passage it reads as clearly risky ("her smile" in "would brighten up the
+    # reception").
+    cue: bool = False
 
     def suggestion_for(self, criterion: str | None) -> str:
         """Suggestion text, naming the first job criterion when the caller supplied one."""
@@ -212,7 +216,8 @@ def _phrase_triggers(phrase: str) -> list[str]:
         core = part.strip("*")
         return (core in _COMMON, bool(re.search(r"[-'/]", core)), -len(core))
 
-    part = min(parts, key=score)
+    # Marks at either end are not part of any word of the text ("lgbtq+" is found by "lgbtq").
+    part = re.sub(r"^[^\w*]+|[^\w*]+$", "", min(parts, key=score))
     if part.endswith("*") and not re.search(r"[-'/]", part):
         return [part]
     pieces = [p for p in re.split(r"[-'/]", part.rstrip("*")) if p]
@@ -249,6 +254,12 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         raise ValueError(f"{source}: rule {rid} has neither phrases nor patterns")
     if patterns and not data.get("triggers"):
         raise ValueError(f"{source}: rule {rid} uses patterns but declares no triggers")
+    cue = bool(data.get("cue", False))
+    if cue and (category.kind not in ("legal", "process") or data["severity"] != "block"):
+        raise ValueError(
+            f"{source}: cue {rid} must be a block of a legal or process category, "
+            "or the second reader would never read it"
+        )
     flags = 0 if data.get("case_sensitive") else re.IGNORECASE
     # Phrases are grouped by trigger word and compiled per group: a text then runs only the
     # few small regexes whose trigger words it contains, not one huge alternation per rule.
@@ -292,6 +303,7 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         message=explanation,
         suggestion=suggestion,
         kind=category.kind,
+        cue=cue,
     )
 
 
