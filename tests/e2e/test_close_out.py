@@ -1,6 +1,7 @@
 """A recruiter fills a requisition and closes out everyone still open in one flow, in a real
-browser: forty personal messages scheduled, sent now, delivered by the worker to the SMTP
-server, and the one address the server refuses shown as not delivered, fixed and resent.
+browser: forty messages, each drafted for its candidate, scheduled, sent now, delivered by the
+worker to the SMTP server, and the one address the server refuses shown as not delivered,
+fixed and resent.
 """
 
 import pytest

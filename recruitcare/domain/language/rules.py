@@ -72,8 +72,8 @@ class Rule:
     suggestion: str
     kind: str
     # A cue is never a finding on its own: its matches go to the second reader, which blocks
-    # them only in a passage it reads as clearly risky ("her smile" in "would brighten up the
-    # reception").
+    # them only in a passage it reads as clearly risky ("a lovely smile" in "would brighten up
+    # the reception").
     cue: bool = False
 
     def suggestion_for(self, criterion: str | None) -> str:
@@ -128,7 +128,7 @@ class RuleSet:
     no_criterion: Rule
     # Notes the second reader adds to a finding: "cleared" when it lowers a block to a
     # warning, "raised" when it raises a warning to a block, "read_in" when it blocks a term
-    # the context checks passed over.
+    # the context checks passed over, "cue" when it blocks a cue.
     reader_notes: dict[str, str]
     # Word -> the (rule, part) pairs it triggers. Feedback reuses a small vocabulary, so most
     # words are looked up once; the cache stops growing at _WORD_CACHE_LIMIT words.
@@ -255,10 +255,14 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
     if patterns and not data.get("triggers"):
         raise ValueError(f"{source}: rule {rid} uses patterns but declares no triggers")
     cue = bool(data.get("cue", False))
-    if cue and (category.kind not in ("legal", "process") or data["severity"] != "block"):
+    if cue and (
+        category.kind not in ("legal", "process")
+        or category.id == "message"
+        or data["severity"] != "block"
+    ):
         raise ValueError(
-            f"{source}: cue {rid} must be a block of a legal or process category, "
-            "or the second reader would never read it"
+            f"{source}: cue {rid} must be a block of a legal or process category: the second "
+            "reader reads only those, and what it reads in is a block"
         )
     flags = 0 if data.get("case_sensitive") else re.IGNORECASE
     # Phrases are grouped by trigger word and compiled per group: a text then runs only the
