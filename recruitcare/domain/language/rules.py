@@ -35,6 +35,13 @@ class Category:
     advice: str
 
 
+def weighed_by_reader(category: Category) -> bool:
+    """Whether the second reader may turn a term of ``category`` into a block: the legal
+    categories and the process ones about the decision (comparisons, vague fit), not style
+    or the message checks."""
+    return category.kind in ("legal", "process") and category.id != "message"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One compiled rule: what to match, when the match counts, and what to tell the writer.
@@ -135,16 +142,11 @@ class RuleSet:
     word_cache: dict[str, frozenset[tuple[int, int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # The categories the second reader may turn into blocks: the legal ones and the process
-    # ones about the decision (comparisons, vague fit), not style or the message checks.
+    # The categories the second reader may turn into blocks (``weighed_by_reader``).
     weighed: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        weighed = frozenset(
-            name
-            for name, category in self.categories.items()
-            if category.kind in ("legal", "process") and name != "message"
-        )
+        weighed = frozenset(c.id for c in self.categories.values() if weighed_by_reader(c))
         object.__setattr__(self, "weighed", weighed)
 
     def candidates(self, words: set[str]) -> list[tuple[int, int]]:
@@ -255,11 +257,7 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
     if patterns and not data.get("triggers"):
         raise ValueError(f"{source}: rule {rid} uses patterns but declares no triggers")
     cue = bool(data.get("cue", False))
-    if cue and (
-        category.kind not in ("legal", "process")
-        or category.id == "message"
-        or data["severity"] != "block"
-    ):
+    if cue and (not weighed_by_reader(category) or data["severity"] != "block"):
         raise ValueError(
             f"{source}: cue {rid} must be a block of a legal or process category: the second "
             "reader reads only those, and what it reads in is a block"
