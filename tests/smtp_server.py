@@ -176,25 +176,30 @@ class SmtpServer:
             return len(self.received)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.count() >= count:
-                return True
-            time.sleep(0.01)
-        return False
+        """Whether ``count`` messages have arrived within ``timeout`` seconds."""
+        return _wait_until(lambda: self.count() >= count, timeout, poll=0.01)
 
     def wait_for_recipient(self, address: str, timeout: float = 10.0) -> bool:
         """Whether a message for ``address`` arrives within ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def arrived() -> bool:
             with self._lock:
-                if any(address in message.recipients for message in self.received):
-                    return True
-            time.sleep(0.05)
-        return False
+                return any(address in message.recipients for message in self.received)
+
+        return _wait_until(arrived, timeout, poll=0.05)
 
     def __enter__(self) -> "SmtpServer":
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _wait_until(condition, timeout: float, poll: float) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(poll)
+    return False
