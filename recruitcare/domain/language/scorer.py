@@ -34,9 +34,18 @@ _WORD = re.compile(r"\b\w\w+\b")
 _LINK = re.compile(
     r"(?:https?://|www\.)\S*[^\s.,;:!?)\]'\"]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE
 )
+# Every link or address has one of these: a text without them is not searched.
+_LINK_MARKS = ("@", "://", "www.")
 CHAR_NGRAMS = (3, 5)
 _WORD_CACHE_LIMIT = 50_000
 _ZEROS = repeat(0.0)  # the default of dict.get for every n-gram in a map
+
+
+def _without_links(text: str) -> str:
+    """Lower-case ``text`` with its links and e-mail addresses blanked out."""
+    if any(mark in text for mark in _LINK_MARKS):
+        return _LINK.sub(" ", text)
+    return text
 
 
 def word_features(text: str) -> list[str]:
@@ -59,9 +68,9 @@ def char_features(word: str) -> list[str]:
 def features(text: str) -> list[str]:
     """The n-grams of ``text``: word uni- and bigrams, and 3- to 5-character pieces of words;
     links and e-mail addresses left out."""
-    text = _LINK.sub(" ", text)
+    text = _without_links(text.lower())
     out = word_features(text)
-    for word in text.lower().split():
+    for word in text.split():
         out.extend(char_features(word))
     return out
 
@@ -95,7 +104,7 @@ class PassageScorer:
     # cache stops growing at _WORD_CACHE_LIMIT words).
     squares: dict[str, float] = field(init=False, compare=False, repr=False)
     products: dict[str, float] = field(init=False, compare=False, repr=False)
-    piece_cache: dict[str, tuple[tuple[str, ...], float, float]] = field(
+    piece_cache: dict[str, tuple[frozenset[str], float, float, dict[str, int]]] = field(
         init=False, compare=False, repr=False
     )
 
@@ -111,35 +120,58 @@ class PassageScorer:
 
         The sums over ``features(text)`` of tf times idf, squared and times the weight, with
         sublinear tf (1 + ln count). Each n-gram is first counted once per occurrence, from
-        sums cached per word, and the few that occur more than once are then corrected: this
+        sums cached per word, and the few that occur more than once, found with set
+        operations per word rather than by counting every n-gram, are then corrected: this
         runs for every passage the checker reads.
         """
         squares, products = self.squares, self.products
-        low = _LINK.sub(" ", text.lower())
+        low = _without_links(text.lower())
         words = _WORD.findall(low)
         grams = [f"={w}" for w in words]
         grams += [f"={a} {b}" for a, b in zip(words, words[1:], strict=False)]
         total = sum(map(squares.get, grams, _ZEROS))
         weighted = sum(map(products.get, grams, _ZEROS))
+        seen = set(grams)
+        # n-gram -> how often it occurs, for those that occur more than once.
+        repeats: dict[str, int] = {}
+        if len(seen) < len(grams):
+            repeats.update((g, n) for g, n in Counter(grams).items() if n > 1)
         cache = self.piece_cache
         for word in low.split():
             entry = cache.get(word)
             if entry is None:
-                pieces = tuple(g for g in char_features(word) if g in squares)
-                entry = (pieces, sum(map(squares.get, pieces)), sum(map(products.get, pieces)))
+                entry = self._pieces_of(word)
                 if len(cache) < _WORD_CACHE_LIMIT:
                     cache[word] = entry
-            grams.extend(entry[0])
-            total += entry[1]
-            weighted += entry[2]
-        if len(set(grams)) < len(grams):
-            for gram, count in Counter(grams).items():
-                if count > 1 and gram in squares:
-                    tf = _TF[count]
-                    total += (tf * tf - count) * squares[gram]
-                    weighted += (tf - count) * products[gram]
+            pieces, square_sum, product_sum, within = entry
+            total += square_sum
+            weighted += product_sum
+            for gram, n in within.items():
+                repeats[gram] = repeats.get(gram, 1 if gram in seen else 0) + n
+            for gram in seen.intersection(pieces):
+                if gram not in within:
+                    repeats[gram] = repeats.get(gram, 1) + 1
+            seen.update(pieces)
+        for gram, count in repeats.items():
+            if gram in squares:
+                tf = _TF[count]
+                total += (tf * tf - count) * squares[gram]
+                weighted += (tf - count) * products[gram]
         z = self.intercept + (weighted / math.sqrt(total) if total > 0 else 0.0)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+    def _pieces_of(self, word: str) -> tuple[frozenset[str], float, float, dict[str, int]]:
+        """A word's known character pieces, the sums of their squares and products counting
+        each occurrence once, and the pieces it has more than once with their counts."""
+        squares, products = self.squares, self.products
+        pieces = [g for g in char_features(word) if g in squares]
+        within = {g: n for g, n in Counter(pieces).items() if n > 1}
+        return (
+            frozenset(pieces),
+            sum(map(squares.get, pieces)),
+            sum(map(products.get, pieces)),
+            within,
+        )
 
     def to_json(self) -> dict:
         return {
