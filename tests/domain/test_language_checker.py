@@ -4,6 +4,7 @@ message-level checks, report formats and rule loading."""
 import ast
 import dataclasses
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from recruitcare.domain.language import (
     load_rules,
     worst_severity,
 )
+from recruitcare.domain.language.rules import Regex, compile_regex
+from recruitcare.domain.language.text import prepare
 
 PACKAGE_DIR = Path(language.__file__).parent
 
@@ -259,6 +262,60 @@ def test_trigger_prefilter_never_hides_a_finding(monkeypatch):
     )
     without_filter = [check(t) for t in texts]
     assert with_filter == without_filter
+
+
+def test_lower_case_twins_find_what_the_case_insensitive_regexes_find(monkeypatch):
+    texts = _sentences()
+    with_twins = [check(t) for t in texts]
+    monkeypatch.setattr(Regex, "finditer", lambda self, prep: self.pattern.finditer(prep.text))
+    assert [check(t) for t in texts] == with_twins
+
+
+def test_a_phrase_group_runs_only_when_one_phrase_has_all_its_words(tmp_path):
+    for name in ("message.toml", "context.toml"):
+        (tmp_path / name).write_text((PACKAGE_DIR / "rules" / name).read_text(encoding="utf-8"))
+    (tmp_path / "x.toml").write_text(
+        '[categories.x]\nexplanation = "x"\n'
+        '[[rules]]\nid = "x.pay"\ncategory = "x"\nseverity = "block"\n'
+        'phrases = ["discussed her salary with", "discussed his pay"]\n'
+        '[[rules]]\nid = "x.runner"\ncategory = "x"\nseverity = "block"\n'
+        'phrases = ["runner-up", "didn\'t gel"]\n',
+        encoding="utf-8",
+    )
+    rules = load_rules(str(tmp_path))
+
+    def candidates(text):
+        return {rules.rules[i].id for i, _ in rules.candidates(set(text.lower().split()))}
+
+    assert candidates("we discussed the roadmap") == set()
+    assert candidates("she discussed her salary with him") == {"x.pay"}
+    assert candidates("he discussed his pay") == {"x.pay"}
+    # A word with a hyphen or apostrophe may be written run together: its group always runs.
+    assert candidates("a runnerup") == {"x.runner"}
+    assert [f.rule for f in check("She was the runnerup.", rules=rules)] == ["x.runner"]
+
+
+@pytest.mark.parametrize(
+    ("source", "flags", "twin"),
+    [
+        (r"too\s+Old\b", re.IGNORECASE, r"too\s+old\b"),
+        (r"\S+ \W [A-Z]", re.IGNORECASE, r"\S+ \W [a-z]"),
+        (r"(?-i:[A-Z][a-z]+) can be", re.IGNORECASE, None),
+        (r"(?P<Who>she) left", re.IGNORECASE, None),
+        (r"\x41ge", re.IGNORECASE, None),
+        (r"Old", 0, None),
+    ],
+)
+def test_a_twin_is_compiled_only_where_lower_casing_keeps_the_meaning(source, flags, twin):
+    regex = compile_regex(source, flags)
+    assert (regex.folded.pattern if regex.folded else None) == twin
+
+
+def test_a_twin_is_not_used_on_text_that_is_not_ascii():
+    regex = compile_regex(r"\bstra(?:ss|ß)e\b", re.IGNORECASE)
+    assert regex.folded is not None
+    assert [m.span() for m in regex.finditer(prepare("Die STRAẞE."))] == [(4, 10)]
+    assert [m.span() for m in regex.finditer(prepare("the STRASSE"))] == [(4, 11)]
 
 
 def test_package_imports_only_the_standard_library():

@@ -268,9 +268,9 @@ def _match(
         rule = ruleset.rules[index]
         if rule.cue:
             if cues:
-                passed_over.extend((rule, *m.span()) for m in rule.parts[part][1].finditer(text))
+                passed_over.extend((rule, *m.span()) for m in rule.parts[part].regex.finditer(prep))
             continue
-        for m in rule.parts[part][1].finditer(text):
+        for m in rule.parts[part].regex.finditer(prep):
             s, e = m.span()
             if not _counts(rule, prep.tokens, s, e, vocab):
                 if rule.category in weighed:
@@ -280,7 +280,7 @@ def _match(
             if rule.unless is not None:
                 spans = exceptions.get(index)
                 if spans is None:
-                    spans = exceptions[index] = [x.span() for x in rule.unless.finditer(text)]
+                    spans = exceptions[index] = [x.span() for x in rule.unless.finditer(prep)]
                 if any(xs <= s and e <= xe for xs, xe in spans):
                     if rule.category in weighed:
                         passed_over.append((rule, s, e))

@@ -53,12 +53,20 @@ _CLAUSE_BREAK_RE = re.compile(r'[,:()\[\]{}"/|]')
 
 @dataclass(slots=True)
 class Prepared:
-    """A text ready for matching: normalised copy, offset map and lazily built tokens."""
+    """A text ready for matching: normalised copy, offset map and lazily built tokens.
+
+    ``folded`` is the text lower-cased when it is ASCII (None otherwise): the rules' regexes
+    without case-sensitive parts run on it, faster (``rules.Regex``).
+    """
 
     original: str
     text: str
     index: list[int] | None = None
     _tokens: Tokens | None = field(default=None, repr=False)
+    folded: str | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.folded = self.text.lower() if self.text.isascii() else None
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of the normalised text back to the original text."""
