@@ -8,8 +8,8 @@ the outbox and committing). The target is rendering and enqueuing 10,000 message
 
 Two baselines, measured in the same run on the same rows after the close-out is rolled back:
 a bare bulk INSERT of the same outbox rows, and a bare bulk INSERT of everything approving
-writes (the outbox rows, the closures and their audit events), which is the floor for the
-enqueue step.
+writes (the outbox rows, the closures and the approval's one audit event), which is the floor
+for the enqueue step.
 
 ``steps`` splits both timed parts further (load, context, drafts, render; approve, commit), so
 a change can be traced to the step it moved. ``enqueue_statements`` counts what SQLAlchemy
@@ -94,16 +94,19 @@ def _baseline_rows(reviews, owner, now) -> tuple[list[dict], list[dict], list[di
                 "updated_at": now,
             }
         )
-        audit.append(
-            {
-                "actor_id": owner.id,
-                "action": "closure.approved",
-                "object_type": "closure_messages",
-                "object_id": i,
-                "payload": {"outbox_message": i},
-                "created_at": now,
-            }
-        )
+    audit.append(
+        {
+            "actor_id": owner.id,
+            "action": "closure.approved",
+            "object_type": "requisitions",
+            "object_id": reviews[0].closure.application.requisition_id,
+            "payload": {
+                "closure_messages": list(range(len(reviews))),
+                "outbox_messages": list(range(len(reviews))),
+            },
+            "created_at": now,
+        }
+    )
     return outbox, closures, audit
 
 

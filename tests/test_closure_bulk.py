@@ -92,16 +92,23 @@ def test_approving_takes_the_same_statements_for_3_or_40_messages(batch):
     assert len(ids) == 40
     assert count(OutboxMessage, OutboxMessage.status == DeliveryStatus.SCHEDULED) == 43
     assert count(ClosureMessage, ClosureMessage.status == ClosureStatus.SCHEDULED) == 43
+    # One event per act of approving, naming every closure and message it approved.
     approved = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "closure.approved")
+        select(AuditEvent).where(AuditEvent.action == "closure.approved").order_by(AuditEvent.id)
     ).all()
-    assert len(approved) == 43
+    assert [len(e.payload["closure_messages"]) for e in approved] == [3, 40]
     closures = {c.id: c for c in db.session.scalars(select(ClosureMessage))}
-    for audit_event in approved:
-        closure = closures[audit_event.object_id]
-        assert audit_event.object_type == "closure_messages"
+    for audit_event, reviews in zip(approved, (small, large), strict=True):
+        assert audit_event.object_type == "requisitions"
+        assert audit_event.object_id == reviews[0].closure.application.requisition_id
         assert audit_event.actor_id == recruiter.id
-        assert audit_event.payload == {"outbox_message": closure.outbox_message_id}
+        named = audit_event.payload["closure_messages"]
+        assert {closures[i].application_id for i in named} == {
+            r.closure.application.id for r in reviews
+        }
+        assert audit_event.payload["outbox_messages"] == [
+            closures[i].outbox_message_id for i in named
+        ]
     message = db.session.get(OutboxMessage, ids[0])
     closure = db.session.scalar(
         select(ClosureMessage).where(ClosureMessage.outbox_message_id == ids[0])

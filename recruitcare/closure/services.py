@@ -664,16 +664,19 @@ def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime
         detail = str(error).removeprefix(f"{key}: ")
         raise ClosureError(f"{names[key]}: {detail}") from error
     closure_ids = _write_approved(reviews, flagged, message_ids, actor=actor, now=now)
-    audit.record_many(
-        "closure.approved",
-        ClosureMessage,
-        (
-            (closure_id, {"outbox_message": message_id})
-            for closure_id, message_id in zip(closure_ids, message_ids, strict=True)
-        ),
-        actor=actor,
-        now=now,
-    )
+    # One event per requisition for the one act of approving: each closure row keeps its own
+    # approver and time, and a close-out of thousands adds one row here, not thousands.
+    approved: dict[int, dict[str, list[int]]] = {}
+    for (item, _reason), closure_id, message_id in zip(
+        reviews, closure_ids, message_ids, strict=True
+    ):
+        lists = approved.setdefault(
+            item.closure.application.requisition_id,
+            {"closure_messages": [], "outbox_messages": []},
+        )
+        lists["closure_messages"].append(closure_id)
+        lists["outbox_messages"].append(message_id)
+    audit.record_many("closure.approved", Requisition, approved.items(), actor=actor, now=now)
     audit.record_many(
         "closure.override",
         ClosureMessage,
