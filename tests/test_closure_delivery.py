@@ -72,6 +72,7 @@ def test_a_failed_delivery_reopens_the_candidate_until_resent_and_delivered(
     undelivered = page.split('id="undelivered-heading"')[1].split("</section>")[0]
     assert "Ada Tester1" in undelivered and "Ada Tester0" not in undelivered
     assert "Mail server answered 550" in undelivered and "mailbox unavailable" in undelivered
+    assert undelivered.count("550") == 1  # the reason as stored carries the code too
     assert f'href="/messages/not-delivered#message-{bounced_message}"' in undelivered
     # The one still waiting for approval is listed for approval as before.
     assert f'name="selected" value="{waiting}"' in page

@@ -60,3 +60,14 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     application: Mapped["Application | None"] = relationship()
+
+    @property
+    def failure_text(self) -> str:
+        """Why it was not delivered, for the recruiter: the server's reply code once (the
+        stored reason also carries it, for the logs), then what went wrong."""
+        reason = self.last_error or "No reason given."
+        if self.smtp_code is None:
+            return reason
+        return f"Mail server answered {self.smtp_code}: " + reason.replace(
+            f" ({self.smtp_code})", "", 1
+        )
