@@ -52,10 +52,11 @@ class Regex(NamedTuple):
     """A case-insensitive rule regex, and its twin for lower-case ASCII text.
 
     Python's ``re`` tries every branch of an alternation in full under IGNORECASE, but skips
-    a branch by its first character without it; on this checker's rules that makes the scan
-    of a sentence about twice as fast. So a regex without case-sensitive parts is also
-    compiled with its letters lower-cased and without the flag, to run on the lower-cased
-    text. For ASCII text the two find the same spans; other text gets the original.
+    a branch by its first character without it: on the benchmark's sentences the pattern
+    rules scanned in about 0.6 of the time that way. So a regex without case-sensitive parts
+    is also compiled with its letters lower-cased and without the flag, to run on the
+    lower-cased text. For ASCII text the two find the same spans; other text gets the
+    original.
     """
 
     pattern: re.Pattern[str]

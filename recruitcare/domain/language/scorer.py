@@ -42,7 +42,7 @@ _ZEROS = repeat(0.0)  # the default of dict.get for every n-gram in a map
 
 
 def _without_links(text: str) -> str:
-    """Lower-case ``text`` with its links and e-mail addresses blanked out."""
+    """``text``, already lower-case, with its links and e-mail addresses blanked out."""
     if any(mark in text for mark in _LINK_MARKS):
         return _LINK.sub(" ", text)
     return text
