@@ -224,16 +224,22 @@ def test_a_cue_must_be_a_block_the_second_reader_can_read(tmp_path, kind, severi
         load_rules(str(tmp_path))
 
 
-def test_start_in_a_pattern_also_finds_a_note_without_a_subject(tmp_path):
+def _rules_with(tmp_path, rules_toml):
+    """The shipped message and context files plus one category ``x`` with ``rules_toml``."""
     for name in ("message.toml", "context.toml"):
         (tmp_path / name).write_text((PACKAGE_DIR / "rules" / name).read_text(encoding="utf-8"))
     (tmp_path / "x.toml").write_text(
-        '[categories.x]\nexplanation = "x"\n'
+        '[categories.x]\nexplanation = "x"\n' + rules_toml, encoding="utf-8"
+    )
+    return load_rules(str(tmp_path))
+
+
+def test_start_in_a_pattern_also_finds_a_note_without_a_subject(tmp_path):
+    rules = _rules_with(
+        tmp_path,
         '[[rules]]\nid = "x.left"\ncategory = "x"\nseverity = "warn"\n'
         'patterns = ["(?:she |{start})left early"]\ntriggers = ["left"]\n',
-        encoding="utf-8",
     )
-    rules = load_rules(str(tmp_path))
 
     def starts(text):
         return [f.start for f in check(text, rules=rules)]
@@ -272,17 +278,13 @@ def test_lower_case_twins_find_what_the_case_insensitive_regexes_find(monkeypatc
 
 
 def test_a_phrase_group_runs_only_when_one_phrase_has_all_its_words(tmp_path):
-    for name in ("message.toml", "context.toml"):
-        (tmp_path / name).write_text((PACKAGE_DIR / "rules" / name).read_text(encoding="utf-8"))
-    (tmp_path / "x.toml").write_text(
-        '[categories.x]\nexplanation = "x"\n'
+    rules = _rules_with(
+        tmp_path,
         '[[rules]]\nid = "x.pay"\ncategory = "x"\nseverity = "block"\n'
         'phrases = ["discussed her salary with", "discussed his pay"]\n'
         '[[rules]]\nid = "x.runner"\ncategory = "x"\nseverity = "block"\n'
         'phrases = ["runner-up", "didn\'t gel"]\n',
-        encoding="utf-8",
     )
-    rules = load_rules(str(tmp_path))
 
     def candidates(text):
         return {rules.rules[i].id for i, _ in rules.candidates(set(text.lower().split()))}
