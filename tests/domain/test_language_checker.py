@@ -306,6 +306,8 @@ def test_a_phrase_group_runs_only_when_one_phrase_has_all_its_words(tmp_path):
         (r"(?P<Who>she) left", re.IGNORECASE, None),
         (r"\x41ge", re.IGNORECASE, None),
         (r"Old", 0, None),
+        # Lower-cased, the range would run backwards: no twin, the original is used.
+        (r"[Z-a]x", re.IGNORECASE, None),
     ],
 )
 def test_a_twin_is_compiled_only_where_lower_casing_keeps_the_meaning(source, flags, twin):

@@ -48,25 +48,42 @@ def weighed_by_reader(category: Category) -> bool:
     return category.kind in ("legal", "process") and category.id != "message"
 
 
-class Regex(NamedTuple):
+class Regex:
     """A case-insensitive rule regex, and its twin for lower-case ASCII text.
 
     Python's ``re`` tries every branch of an alternation in full under IGNORECASE, but skips
     a branch by its first character without it: on the benchmark's sentences the pattern
     rules scanned in about 0.6 of the time that way. So a regex without case-sensitive parts
-    is also compiled with its letters lower-cased and without the flag, to run on the
-    lower-cased text. For ASCII text the two find the same spans; other text gets the
-    original.
+    also has a twin, its letters lower-cased and without the flag, to run on the lower-cased
+    text. For ASCII text the two find the same spans; other text gets the original. The twin
+    is compiled when first used: most texts need a few dozen of the rules' regexes, and
+    compiling all of them twice would double the time it takes to load the rules.
     """
 
-    pattern: re.Pattern[str]
-    folded: re.Pattern[str] | None
+    __slots__ = ("pattern", "_lowered", "_folded")
+
+    def __init__(self, pattern: re.Pattern[str], lowered: str | None) -> None:
+        self.pattern = pattern
+        self._lowered = lowered  # the twin's source, or None when there is no twin
+        self._folded: re.Pattern[str] | None = None
+
+    @property
+    def folded(self) -> re.Pattern[str] | None:
+        """The twin, compiled on first use (None when there is none)."""
+        if self._folded is None and self._lowered is not None:
+            try:
+                self._folded = re.compile(self._lowered, self.pattern.flags & ~re.IGNORECASE)
+            except re.error:  # a range such as [Z-a] that lower-casing turns around
+                self._lowered = None
+        return self._folded
 
     def finditer(self, prep: Prepared) -> Iterator[re.Match[str]]:
         """The matches in ``prep``'s text (spans only: a twin's matched text is lower-case)."""
         low = prep.folded
-        if low is not None and self.folded is not None:
-            return self.folded.finditer(low)
+        if low is not None and self._lowered is not None:
+            folded = self._folded or self.folded
+            if folded is not None:
+                return folded.finditer(low)
         return self.pattern.finditer(prep.text)
 
 
@@ -84,7 +101,7 @@ def compile_regex(source: str, flags: int) -> Regex:
     lowered = _ESCAPE_OR_LETTERS.sub(
         lambda m: m.group() if m.group().startswith("\\") else m.group().lower(), source
     )
-    return Regex(pattern, re.compile(lowered, flags & ~re.IGNORECASE))
+    return Regex(pattern, lowered)
 
 
 class Part(NamedTuple):
