@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from recruitcare.dbutil import bulk, in_batch, insert_rows
 from recruitcare.domain.enums import DeliveryStatus
@@ -72,6 +72,42 @@ def test_rows_read_back_as_cores_own_insert_writes_them(app):
         assert strip == core
         assert {row[11] for row in ours} == {DeliveryStatus.RETRYING, DeliveryStatus.SCHEDULED}
         assert all(row[12].tzinfo is UTC for row in ours)
+
+
+def test_text_that_copy_treats_specially_reads_back_unchanged(app):
+    """COPY's text format has its own escapes: a literal backslash-N is not NULL, an empty
+    string is not NULL, and a line holding only a backslash and a dot does not end the data."""
+    tricky = ["\\N", "", "\\.", "line\n\\.\nafter", "tab\tend\\", "Zoë Ōkubo – ✓", "\\\\t"]
+    rows = _outbox_rows(len(tricky), "tricky")
+    for row, text in zip(rows, tricky, strict=True):
+        row["text_body"] = text
+        row["last_error"] = text
+    with app.app_context():
+        insert_rows(OutboxMessage.__table__, rows)
+        db.session.commit()
+        found = db.session.execute(
+            select(
+                OutboxMessage.idempotency_key, OutboxMessage.text_body, OutboxMessage.last_error
+            ).where(OutboxMessage.idempotency_key.startswith("tricky:"))
+        ).all()
+        assert sorted(found) == sorted((f"tricky:{i}", t, t) for i, t in enumerate(tricky))
+
+
+def test_a_nul_character_refuses_the_whole_batch(app):
+    """PostgreSQL text cannot hold NUL; SQLite can. Either way nothing is half-written."""
+    rows = _outbox_rows(3, "nul")
+    rows[1]["text_body"] = "before\x00after"
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        if dialect == "postgresql":
+            with pytest.raises(DBAPIError):
+                insert_rows(OutboxMessage.__table__, rows)
+            db.session.rollback()
+            assert _read_outbox("nul") == []
+        else:
+            insert_rows(OutboxMessage.__table__, rows)
+            db.session.commit()
+            assert [row[8] for row in _read_outbox("nul")][1] == "before\x00after"
 
 
 def test_json_values_and_shared_objects_are_written_per_row(app):
