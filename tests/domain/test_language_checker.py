@@ -22,7 +22,7 @@ from recruitcare.domain.language import (
     load_rules,
     worst_severity,
 )
-from recruitcare.domain.language.rules import Regex, compile_regex
+from recruitcare.domain.language.rules import Regex, compile_regex, words_of
 from recruitcare.domain.language.text import prepare
 
 PACKAGE_DIR = Path(language.__file__).parent
@@ -287,14 +287,20 @@ def test_a_phrase_group_runs_only_when_one_phrase_has_all_its_words(tmp_path):
     )
 
     def candidates(text):
-        return {rules.rules[i].id for i, _ in rules.candidates(set(text.lower().split()))}
+        return {rules.rules[i].id for i, _ in rules.candidates(words_of(text))}
 
     assert candidates("we discussed the roadmap") == set()
     assert candidates("she discussed her salary with him") == {"x.pay"}
     assert candidates("he discussed his pay") == {"x.pay"}
-    # A word with a hyphen or apostrophe may be written run together: its group always runs.
+    # A word with a hyphen or apostrophe may be written in pieces or run together: either
+    # way of writing it is enough, and a piece alone is not.
     assert candidates("a runnerup") == {"x.runner"}
+    assert candidates("the runner-up") == {"x.runner"}
+    assert candidates("the runner") == set()
+    assert candidates("we didnt gel") == {"x.runner"}
+    assert candidates("it didn't rain") == set()
     assert [f.rule for f in check("She was the runnerup.", rules=rules)] == ["x.runner"]
+    assert [f.rule for f in check("We didnt gel.", rules=rules)] == ["x.runner"]
 
 
 @pytest.mark.parametrize(

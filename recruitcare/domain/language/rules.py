@@ -109,9 +109,10 @@ class Part(NamedTuple):
 
     ``triggers`` index the part: it is a candidate for a text containing one of them
     (``stem*`` for any word starting with ``stem``). ``needs``, for a group of phrases, holds
-    per phrase the plain words it cannot match without; the part runs only when one phrase
-    has all of them, so "discussed her salary with" is not run on every text that says
-    "discussed". None for patterns, whose words the loader cannot know.
+    per phrase, and per way of writing it, the words it cannot match without; the part runs
+    only when one of these sets is all there, so "discussed her salary with" is not run on
+    every text that says "discussed", nor "he-she" on every text that says "she". None for
+    patterns, whose words the loader cannot know.
     """
 
     triggers: tuple[str, ...]
@@ -225,6 +226,8 @@ class RuleSet:
     needs: dict[tuple[int, int], tuple[frozenset[str], ...]] = field(
         init=False, compare=False, repr=False
     )
+    # The same keys as a set: a text's candidates are checked against it in one step.
+    needed: frozenset[tuple[int, int]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         weighed = frozenset(c.id for c in self.categories.values() if weighed_by_reader(c))
@@ -236,23 +239,26 @@ class RuleSet:
             if part.needs is not None
         }
         object.__setattr__(self, "needs", needs)
+        object.__setattr__(self, "needed", frozenset(needs))
 
     def candidates(self, words: set[str]) -> list[tuple[int, int]]:
         """(rule, part) indexes whose trigger words occur in ``words`` (lower-case tokens),
         less the phrase groups none of whose phrases has all its words there."""
-        found: set[tuple[int, int]] = set()
         cache = self.word_cache
-        for w in words:
-            hit = cache.get(w)
-            if hit is None:
-                hit = self._triggered_by(w)
-                if len(cache) < _WORD_CACHE_LIMIT:
-                    cache[w] = hit
-            if hit:
-                found |= hit
+        hits = list(map(cache.get, words))
+        if None in hits:
+            for k, (w, hit) in enumerate(zip(words, hits, strict=True)):
+                if hit is None:
+                    hit = hits[k] = self._triggered_by(w)
+                    if len(cache) < _WORD_CACHE_LIMIT:
+                        cache[w] = hit
+        found = set().union(*hits)
         needs = self.needs
         has_all = words.issuperset
-        return sorted([p for p in found if (n := needs.get(p)) is None or any(map(has_all, n))])
+        for p in found & self.needed:
+            if not any(map(has_all, needs[p])):
+                found.discard(p)
+        return sorted(found)
 
     def _triggered_by(self, word: str) -> frozenset[tuple[int, int]]:
         found: set[tuple[int, int]] = set(self.exact_triggers.get(word, ()))
@@ -319,10 +325,33 @@ def _phrase_triggers(phrase: str) -> list[str]:
     return [max(pieces, key=len), "".join(pieces) + "*"]
 
 
-def _phrase_needs(phrase: str) -> frozenset[str]:
-    """The words a phrase cannot match without: its plain words. A word with a hyphen,
-    apostrophe, star or other mark may be written run together or cut, so it is left out."""
-    return frozenset(w for w in phrase.strip().lower().split() if _WORD.fullmatch(w))
+_JOINED = re.compile(r"\w+(?:[-']\w+){1,2}")
+
+
+def _phrase_needs(phrase: str) -> tuple[frozenset[str], ...]:
+    """The words a phrase cannot match without, for each way it may be written: one set
+    when all its words are plain. A word joined by a hyphen or apostrophe ("he-she",
+    "doctor's") may be written in pieces or run together ("he she", "heshe"; "doctor's",
+    "doctors"), so it adds a set per way; a word with a star or another mark is left out."""
+    forms: list[list[str]] = [[]]
+    for word in phrase.strip().lower().split():
+        if _WORD.fullmatch(word):
+            forms = [[*f, word] for f in forms]
+        elif _JOINED.fullmatch(word):
+            pieces = re.split(r"[-']", word)
+            # Each join may be kept or run together: "x-y-z" is x y z, xy z, x yz or xyz.
+            ways = [[pieces[0]]]
+            for piece in pieces[1:]:
+                ways = [w for way in ways for w in ([*way, piece], [*way[:-1], way[-1] + piece])]
+            forms = [[*f, *way] for f in forms for way in ways]
+    return tuple(frozenset(f) for f in forms)
+
+
+def _group_needs(phrases: list[str]) -> tuple[frozenset[str], ...] | None:
+    """The ``needs`` of a group of phrases: every way of writing each phrase, or None when
+    one of them needs no word at all (the group then runs whenever it is triggered)."""
+    forms = [form for phrase in phrases for form in _phrase_needs(phrase)]
+    return None if not all(forms) else tuple(dict.fromkeys(forms))
 
 
 def _alternation(alternatives: list[str], flags: int) -> Regex:
@@ -369,7 +398,7 @@ def _compile_rule(data: dict, categories: dict[str, Category], source: str) -> R
         Part(
             key,
             _alternation([phrase_pattern(p) for p in group], flags),
-            None if any(not _phrase_needs(p) for p in group) else tuple(map(_phrase_needs, group)),
+            _group_needs(group),
         )
         for key, group in groups.items()
     ]
