@@ -222,8 +222,9 @@ class RuleSet:
     )
     # The categories the second reader may turn into blocks (``weighed_by_reader``).
     weighed: frozenset[str] = field(init=False, compare=False, repr=False)
-    # (rule, part) -> the part's ``needs``, for the parts that have them.
-    needs: dict[tuple[int, int], tuple[frozenset[str], ...]] = field(
+    # (rule, part) -> for the parts that have ``needs``: a word of each set that is not a
+    # trigger where it can be (a text without any of them lacks every set), and the sets.
+    needs: dict[tuple[int, int], tuple[frozenset[str], tuple[frozenset[str], ...]]] = field(
         init=False, compare=False, repr=False
     )
     # The same keys as a set: a text's candidates are checked against it in one step.
@@ -233,7 +234,7 @@ class RuleSet:
         weighed = frozenset(c.id for c in self.categories.values() if weighed_by_reader(c))
         object.__setattr__(self, "weighed", weighed)
         needs = {
-            (i, j): part.needs
+            (i, j): (_keys_of(part), part.needs)
             for i, rule in enumerate(self.rules)
             for j, part in enumerate(rule.parts)
             if part.needs is not None
@@ -256,7 +257,8 @@ class RuleSet:
         needs = self.needs
         has_all = words.issuperset
         for p in found & self.needed:
-            if not any(map(has_all, needs[p])):
+            keys, sets = needs[p]
+            if words.isdisjoint(keys) or not any(map(has_all, sets)):
                 found.discard(p)
         return sorted(found)
 
@@ -267,6 +269,15 @@ class RuleSet:
                 if word.startswith(stem):
                     found.update(pairs)
         return frozenset(found)
+
+
+def _keys_of(part: Part) -> frozenset[str]:
+    """One word of each of a part's ``needs`` sets, the longest that is not a trigger: most
+    texts that set the part off lack all of them, which one set operation shows."""
+    triggers = set(part.triggers)
+    return frozenset(
+        max(need, key=lambda w: (w not in triggers, len(w), w)) for need in part.needs or ()
+    )
 
 
 def phrase_pattern(phrase: str) -> str:
