@@ -12,7 +12,7 @@ from sqlalchemy import select
 from recruitcare.domain.enums import Decision, Role
 from recruitcare.domain.tokens import new_token
 from recruitcare.extensions import db
-from recruitcare.models import ClosureMessage, OutboxMessage, StageOutcome
+from recruitcare.models import ClosureMessage, OutboxMessage, Requisition, StageOutcome
 from recruitcare.pipeline import services as pipeline
 from recruitcare.policies import promise_policy
 from recruitcare.security import CONTENT_SECURITY_POLICY
@@ -103,6 +103,34 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(make_app):
         response = client.post(_fill(rule, ANY), data={})
         assert response.status_code == 400, rule.endpoint
         assert b"security token" in response.data, rule.endpoint
+
+
+def test_a_nul_character_is_refused_on_every_route_before_it_reaches_the_database(app):
+    """PostgreSQL text cannot hold NUL: a value with one used to fail only when saved there."""
+    with app.app_context():
+        make_user(Role.RECRUITER, email="rec@example.com")
+        db.session.commit()
+    client = app.test_client()
+    refused = client.post("/auth/login", data={"email": "rec\0@example.com", "password": "x"})
+    assert refused.status_code == 400
+    client.post("/auth/login", data={"email": "rec@example.com", "password": PASSWORD})
+    response = client.post(
+        "/requisitions/new", data={"title": "Plat\0form", "owner": "1", "status": "open"}
+    )
+    assert response.status_code == 400
+    assert b"NUL character" in response.data
+    with app.app_context():
+        assert db.session.scalars(select(Requisition)).all() == []
+    assert client.get("/talent-pool?location=Tor%00onto").status_code == 400
+    assert client.get("/talent-pool?location=Toronto").status_code == 200
+    for rule in _rules(app):
+        url = _fill(rule, ANY)
+        if "POST" in rule.methods:
+            response = client.post(url, data={"note": "a\0b"})
+        else:
+            response = client.get(url, query_string={"q": "a\0b"})
+        assert response.status_code == 400, rule.endpoint
+        assert b"NUL character" in response.data, rule.endpoint
 
 
 def test_post_only_routes_refuse_get(app):
