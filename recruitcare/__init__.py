@@ -34,6 +34,11 @@ def create_app(test_config=None, instance_path=None) -> Flask:
     limiter.init_app(app)
     passwords.init_app(app)
 
+    from recruitcare import ids
+
+    # Before any route is added: ids in URLs are ones the database can hold.
+    app.url_map.converters["int"] = ids.IdConverter
+
     from recruitcare import (
         admin,
         auth,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from recruitcare.domain.enums import Decision, Role
 from recruitcare.domain.tokens import new_token
 from recruitcare.extensions import db
+from recruitcare.ids import MAX_ID
 from recruitcare.models import ClosureMessage, OutboxMessage, Requisition, StageOutcome
 from recruitcare.pipeline import services as pipeline
 from recruitcare.policies import promise_policy
@@ -254,6 +255,25 @@ def test_another_teams_objects_are_404_on_every_route(app, other_team):
         assert outcome.undone_at is None
         message = db.session.scalar(select(OutboxMessage))
         assert message.cancelled_at is None
+
+
+def test_an_id_past_the_databases_range_is_a_404_on_every_route(app):
+    """PostgreSQL answers an INTEGER past 2**31 - 1 with an error where SQLite finds nothing."""
+    with app.app_context():
+        make_user(Role.ADMIN, email="admin@example.com")
+        db.session.commit()
+    client = app.test_client()
+    client.post("/auth/login", data={"email": "admin@example.com", "password": PASSWORD})
+    huge = {name: MAX_ID + 1 if name.endswith("_id") else value for name, value in ANY.items()}
+    checked = 0
+    for rule in _rules(app):
+        if not any(a.endswith("_id") for a in rule.arguments):
+            continue
+        for method in _methods(rule):
+            response = client.open(_fill(rule, huge), method=method, data={})
+            assert response.status_code == 404, (rule.endpoint, method, response.status_code)
+            checked += 1
+    assert checked > 30
 
 
 def test_every_response_carries_the_security_headers(app):

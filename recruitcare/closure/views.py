@@ -42,6 +42,7 @@ from recruitcare.domain.redirects import safe_next_path
 from recruitcare.domain.words import plural
 from recruitcare.extensions import db
 from recruitcare.formutil import choices
+from recruitcare.ids import parse_id
 from recruitcare.models import (
     Application,
     Candidate,
@@ -234,8 +235,8 @@ def closeout(requisition_id: int):
     _templates_ready()
     applications = _needing_closure(requisition, mode)
     error = None
+    chosen = {i for v in request.form.getlist("selected") if (i := parse_id(v)) is not None}
     if request.method == "POST":
-        chosen = {int(v) for v in request.form.getlist("selected") if v.isdigit()}
         batch = [a for a in applications if a.id in chosen]
         if not batch:
             error = "Select at least one candidate."
@@ -275,7 +276,7 @@ def closeout(requisition_id: int):
         reviews=reviews,
         mode=mode,
         error=error,
-        selected={int(v) for v in request.form.getlist("selected") if v.isdigit()},
+        selected=chosen,
         ready=sum(not r.problems for r in reviews),
     )
 

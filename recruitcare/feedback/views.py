@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -27,6 +28,7 @@ from recruitcare.feedback.forms import (
     items_of,
     scorecard_form,
 )
+from recruitcare.ids import MAX_ID
 from recruitcare.models import Application, Interview
 
 bp = Blueprint("feedback", __name__)
@@ -221,8 +223,10 @@ def check_text():
     criteria = []
     requisition_id = payload.get("requisition_id")
     if requisition_id is not None:
-        if not isinstance(requisition_id, int):
+        if type(requisition_id) is not int:  # True and False are ints too
             return jsonify(error="requisition_id must be a number."), 400
+        if not 0 < requisition_id <= MAX_ID:
+            abort(404)
         requisition = get_requisition_or_404(current_user, requisition_id)
         criteria = [(c.name, c.description) for c in requisition.criteria]
     findings = check(text, criteria, message_checks=bool(payload.get("message")))

@@ -30,7 +30,8 @@ def _filter_form(choices: services.Choices) -> FilterForm:
     form.recruiter.set_options(choices.recruiters)
     form.hiring_manager.set_options(choices.hiring_managers)
     raw = request.args.get("requisition", "").strip()
-    if raw.isdigit() and int(raw) not in form.requisition.ids:
+    # "²" is a digit to isdigit() but not to int(): only plain digits name a requisition.
+    if raw.isascii() and raw.isdigit() and int(raw) not in form.requisition.ids:
         abort(404)
     return form
 

@@ -22,6 +22,7 @@ from recruitcare.domain.enums import (
     StatusUpdatePolicy,
 )
 from recruitcare.formutil import choices, strip
+from recruitcare.ids import coerce_id
 
 
 class RequisitionForm(FlaskForm):
@@ -115,7 +116,7 @@ class OutcomeForm(FlaskForm):
     decision = RadioField("Decision", choices=DECISION_CHOICES, validators=[DataRequired()])
     reason = SelectField(
         "Reason",
-        coerce=int,
+        coerce=coerce_id,
         default=0,
         validate_choice=False,
         description="Needed to reject or record a withdrawal. The candidate sees only its "
@@ -136,7 +137,7 @@ class BulkForm(FlaskForm):
             ]
         ),
     )
-    reason = SelectField("Reason (for reject)", coerce=int, default=0, validate_choice=False)
+    reason = SelectField("Reason (for reject)", coerce=coerce_id, default=0, validate_choice=False)
     details = TextAreaField("Details (internal)", validators=[Length(max=2000)], filters=[strip])
     submit = SubmitField("Apply to selected")
 

@@ -32,6 +32,7 @@ from recruitcare.domain.sweep import duty_state
 from recruitcare.extensions import db
 from recruitcare.feedback import services as feedback_services
 from recruitcare.formutil import choices
+from recruitcare.ids import parse_id
 from recruitcare.models import Application, Reason, Requisition, User
 from recruitcare.pipeline import queries, services
 from recruitcare.pipeline.forms import (
@@ -400,7 +401,7 @@ def bulk_action(requisition_id: int):
     form = BulkForm()
     _reason_choices(form)
     back = request.form.get("back") or url_for("pipeline.board", requisition_id=requisition.id)
-    ids = [int(v) for v in request.form.getlist("application_ids") if v.isdigit()]
+    ids = [i for v in request.form.getlist("application_ids") if (i := parse_id(v)) is not None]
     if not form.validate() or not ids:
         flash("Select at least one candidate and an action.", "error")
         return redirect(_local(back, requisition))
