@@ -15,6 +15,7 @@ from recruitcare.home.services import (
     pending_updates,
     requisition_summaries,
 )
+from recruitcare.outbox import services as outbox
 from recruitcare.pipeline.forms import ConfirmForm
 from recruitcare.policies import promise_policy, sweep_limits
 from recruitcare.sweep import updates
@@ -62,6 +63,10 @@ def approve_update(update_id: int):
         except updates.UpdateError as error:
             db.session.commit()  # a dismissal that the check decided on is kept
             flash(str(error), "error")
+        except outbox.DuplicateMessage:
+            # Approved twice at once (a second click, another recruiter): the first one sent it.
+            db.session.rollback()
+            flash("That update was already sent.", "info")
         else:
             db.session.commit()
             flash(f"Update sent to {pending.application.candidate.name}.", "success")

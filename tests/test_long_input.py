@@ -1,0 +1,125 @@
+"""Every form of the app, found by reading its pages, sent with over-long text in each field.
+
+SQLite stores a string of any length in a VARCHAR(200); PostgreSQL refuses it with an error.
+A form whose text field lacks the length check of its column would pass every test on SQLite
+and fail on PostgreSQL only when saved: here each one must answer without a server error (a
+form error, a refusal, or a saved value that fits).
+"""
+
+from html.parser import HTMLParser
+
+from sqlalchemy import select
+
+from recruitcare.domain.enums import Role
+from recruitcare.extensions import db
+from recruitcare.models import User
+from recruitcare.portal import links
+from tests.factories import NOW, PASSWORD, make_user
+from tests.test_routes_security import _fill, _methods, _rules, other_team  # noqa: F401
+
+LONG = "x" * 5_000
+TEXT_TYPES = {"text", "search", "url", "tel", "password"}
+# Forms that end the session or take away what later forms need go last, and sign-out never.
+LAST = ("delete", "anonymise", "anonymize", "withdraw", "cancel", "deactivate", "close")
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: their action and the fields a browser would send, each as
+    (name, value, kind), kind being "text", "email" or "" for a value sent as it is."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, list[tuple[str, str, str]]]] = []
+        self._fields = None
+        self._select = None
+
+    def _has(self, name):
+        return any(field[0] == name for field in self._fields)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "get").lower() == "post":
+            self._fields = []
+            self.forms.append((a.get("action") or "", self._fields))
+        elif self._fields is None:
+            return
+        elif tag == "input" and a.get("name"):
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "button", "file", "image", "reset"):
+                return
+            if kind in ("checkbox", "radio"):
+                if not self._has(a["name"]):
+                    self._fields.append((a["name"], a.get("value", "on"), ""))
+            elif kind == "email":
+                self._fields.append((a["name"], "ana@example.com", "email"))
+            else:
+                text = "text" if kind in TEXT_TYPES else ""
+                self._fields.append((a["name"], a.get("value") or "Ab", text))
+        elif tag == "textarea" and a.get("name"):
+            self._fields.append((a["name"], "Ab", "text"))
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+        elif tag == "option" and self._select and a.get("value") and not self._has(self._select):
+            self._fields.append((self._select, a["value"], ""))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._fields = None
+        elif tag == "select":
+            self._select = None
+
+
+def _post_forms(client, pages):
+    """Each form once per text field, that field over-long and the others short."""
+    found = {}
+    for page in pages:
+        response = client.get(page)
+        if response.status_code != 200 or "html" not in response.content_type:
+            continue
+        parser = _Forms()
+        parser.feed(response.get_data(as_text=True))
+        for action, fields in parser.forms:
+            found.setdefault(action or page, fields)
+    sent = 0
+    order = sorted(found, key=lambda action: any(word in action for word in LAST))
+    for action in order:
+        if "logout" in action or not action.startswith("/"):
+            continue
+        fields = found[action]
+        long_ones = [i for i, field in enumerate(fields) if field[2]] or [None]
+        for long in long_ones:
+            data: dict[str, list[str]] = {}
+            for i, (name, value, kind) in enumerate(fields):
+                if i == long:
+                    value = LONG + "@example.com" if kind == "email" else LONG
+                data.setdefault(name, []).append(value)
+            response = client.post(action, data=data)
+            assert response.status_code < 500, (action, fields[long][0] if long else None)
+            sent += 1
+    return sent
+
+
+def test_every_form_answers_over_long_text_without_a_server_error(app, other_team):  # noqa: F811
+    with app.app_context():
+        make_user(Role.ADMIN, email="admin@example.com")
+        db.session.commit()
+    values = {**other_team, "key": "interim_update", "user_id": 1, "reason_id": 1}
+    pages = []
+    for rule in _rules(app):
+        if "GET" not in _methods(rule) or rule.endpoint.startswith("portal."):
+            continue
+        if not all(arg in values for arg in rule.arguments):
+            continue
+        pages.append(_fill(rule, values))
+    # The candidate's side: the private page and every form on it.
+    with app.app_context():
+        token = links.issue_link(other_team["application_id"], now=NOW)
+        db.session.commit()
+    sent = _post_forms(app.test_client(), [f"/c/{token}"])
+    for email in ("a@example.com", "admin@example.com"):
+        client = app.test_client()
+        client.post("/auth/login", data={"email": email, "password": PASSWORD})
+        sent += _post_forms(client, pages)
+    assert sent > 60
+    with app.app_context():
+        assert db.session.scalar(select(User).filter_by(email="admin@example.com")).active
