@@ -371,6 +371,24 @@ def test_interim_updates_can_wait_for_the_recruiters_approval(app, client, runne
     assert client.post(f"/updates/{pending_id}/approve").status_code == 404
 
 
+def test_an_update_approved_twice_at_once_is_sent_once(app, client, runner, team):
+    _set_policy(app, team, interim_policy=InterimPolicy.APPROVE)
+    sweep(runner, MONDAY)
+    with app.app_context():
+        pending_id = db.session.scalar(select(CandidateUpdate.id))
+    login(client, "rec@example.com")
+    client.post(f"/updates/{pending_id}/approve")
+    with app.app_context():
+        # The second click read the update before the first one was saved.
+        db.session.get(CandidateUpdate, pending_id).status = CandidateUpdateStatus.PENDING
+        db.session.commit()
+    response = client.post(f"/updates/{pending_id}/approve", follow_redirects=True)
+    assert response.status_code == 200
+    assert "That update was already sent." in response.get_data(as_text=True)
+    with app.app_context():
+        assert len(messages("interim")) == 1
+
+
 def test_dismissing_an_interim_update_means_deciding_instead(app, client, runner, team):
     _set_policy(app, team, interim_policy=InterimPolicy.APPROVE)
     sweep(runner, MONDAY)
