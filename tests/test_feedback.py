@@ -167,6 +167,18 @@ def test_a_draft_may_be_incomplete_and_stays_private(app, client, team):
     assert b"No scorecards submitted yet" in page.data
 
 
+@pytest.mark.parametrize("rating", ["7", "0", "99999999999", "x"])
+def test_a_draft_rating_off_the_scale_is_a_form_error(app, client, team, rating):
+    """Not saved as a number the scale does not have (PostgreSQL refused the last outright)."""
+    login(client, "first@example.com")
+    design = team["criteria"][0]
+    response = post_scorecard(client, team, submit=False, **{f"rating_{design}": rating})
+    assert response.status_code == 200
+    assert b"Lead with the conclusion" in response.data  # what was typed is still there
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
+
+
 def test_blocked_wording_stops_submission_with_reason_and_rewrite(app, client, team):
     login(client, "first@example.com")
     response = post_scorecard(

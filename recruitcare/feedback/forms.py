@@ -33,6 +33,15 @@ def optional_int(value):
     return int(value)
 
 
+def optional_rating(value):
+    """A rating: none chosen is None (a draft may leave it out), else one of the anchors;
+    anything else is a form error, never a number saved as a rating."""
+    rating = optional_int(value)
+    if rating is not None and rating not in rules.RATING_VALUES:
+        raise ValueError("not a rating")
+    return rating
+
+
 class ItemForm(Form):
     """A strength or growth area, tied to a criterion of the job."""
 
@@ -96,7 +105,9 @@ def scorecard_form(criteria: Sequence[Criterion], **kwargs) -> ScorecardForm:
         setattr(
             _Form,
             f"rating_{criterion.id}",
-            RadioField(criterion.name, choices=anchors, coerce=optional_int, validate_choice=False),
+            RadioField(
+                criterion.name, choices=anchors, coerce=optional_rating, validate_choice=False
+            ),
         )
         setattr(
             _Form,
