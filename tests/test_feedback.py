@@ -179,6 +179,15 @@ def test_a_draft_rating_off_the_scale_is_a_form_error(app, client, team, rating)
         assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
 
 
+def test_a_recommendation_not_on_the_list_is_a_form_error(app, client, team):
+    login(client, "first@example.com")
+    response = post_scorecard(client, team, recommendation="hire at once")
+    assert response.status_code == 200
+    assert b"Choose one of the recommendations." in response.data
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
+
+
 def test_blocked_wording_stops_submission_with_reason_and_rewrite(app, client, team):
     login(client, "first@example.com")
     response = post_scorecard(

@@ -16,7 +16,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
 from recruitcare.domain import feedback as rules
 from recruitcare.domain.enums import Recommendation
@@ -91,7 +91,7 @@ class ScorecardForm(FlaskForm):
 
     def validate_recommendation(self, field) -> None:
         if field.data and field.data not in {r.value for r in Recommendation}:
-            raise ValueError("Choose one of the recommendations.")
+            raise ValidationError("Choose one of the recommendations.")
 
 
 def scorecard_form(criteria: Sequence[Criterion], **kwargs) -> ScorecardForm:

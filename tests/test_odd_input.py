@@ -1,13 +1,16 @@
-"""Every form of the app, found by reading its pages, sent with over-long text in each field.
+"""Every form of the app, found by reading its pages, sent odd input field by field.
 
-SQLite stores a string of any length in a VARCHAR(200); PostgreSQL refuses it with an error.
-A form whose text field lacks the length check of its column would pass every test on SQLite
-and fail on PostgreSQL only when saved: here each one must answer without a server error (a
-form error, a refusal, or a saved value that fits).
+SQLite stores a string of any length in a VARCHAR(200) and any integer in an INTEGER;
+PostgreSQL refuses both with an error. A form whose text field lacks the length check of its
+column, or whose select takes a number it never offered, passes every test on SQLite and fails
+on PostgreSQL only when saved. So each text field is sent over-long, and each select, radio
+button and hidden value a huge number and a digit that int() refuses ("²"): each form must
+answer without a server error (a form error, a refusal, or a saved value that fits).
 """
 
 from html.parser import HTMLParser
 
+import pytest
 from sqlalchemy import select
 
 from recruitcare.domain.enums import Role
@@ -69,8 +72,9 @@ class _Forms(HTMLParser):
             self._select = None
 
 
-def _post_forms(client, pages):
-    """Each form once per text field, that field over-long and the others short."""
+def _post_forms(client, pages, *, odd=None):
+    """Each form once per text field, that field over-long and the others short; or, with
+    ``odd``, once per other field (a select, a radio button, a hidden value) carrying it."""
     found = {}
     for page in pages:
         response = client.get(page)
@@ -86,12 +90,16 @@ def _post_forms(client, pages):
         if "logout" in action or not action.startswith("/"):
             continue
         fields = found[action]
-        long_ones = [i for i, field in enumerate(fields) if field[2]] or [None]
-        for long in long_ones:
+        if odd is None:
+            changed = [i for i, field in enumerate(fields) if field[2]] or [None]
+        else:
+            changed = [i for i, field in enumerate(fields) if not field[2]] or [None]
+        for long in changed:
             data: dict[str, list[str]] = {}
             for i, (name, value, kind) in enumerate(fields):
                 if i == long:
-                    value = LONG + "@example.com" if kind == "email" else LONG
+                    value = odd if odd is not None else LONG
+                    value = value + "@example.com" if kind == "email" else value
                 data.setdefault(name, []).append(value)
             response = client.post(action, data=data)
             assert response.status_code < 500, (action, fields[long][0] if long else None)
@@ -99,7 +107,8 @@ def _post_forms(client, pages):
     return sent
 
 
-def test_every_form_answers_over_long_text_without_a_server_error(app, other_team):  # noqa: F811
+@pytest.mark.parametrize("odd", [None, "99999999999", "²"], ids=["long text", "huge", "odd digit"])
+def test_every_form_answers_odd_input_without_a_server_error(app, other_team, odd):  # noqa: F811
     with app.app_context():
         make_user(Role.ADMIN, email="admin@example.com")
         db.session.commit()
@@ -115,11 +124,11 @@ def test_every_form_answers_over_long_text_without_a_server_error(app, other_tea
     with app.app_context():
         token = links.issue_link(other_team["application_id"], now=NOW)
         db.session.commit()
-    sent = _post_forms(app.test_client(), [f"/c/{token}"])
+    sent = _post_forms(app.test_client(), [f"/c/{token}"], odd=odd)
     for email in ("a@example.com", "admin@example.com"):
         client = app.test_client()
         client.post("/auth/login", data={"email": email, "password": PASSWORD})
-        sent += _post_forms(client, pages)
-    assert sent > 60
+        sent += _post_forms(client, pages, odd=odd)
+    assert sent > 40
     with app.app_context():
         assert db.session.scalar(select(User).filter_by(email="admin@example.com")).active
