@@ -61,6 +61,8 @@ def _duty_warning() -> int:
     return current_app.config["DUTY_TO_INFORM_WARNING_DAYS"]
 
 
+# The application list's pages: one far past the last would overflow the database's OFFSET.
+MAX_PAGE = 100_000
 # How a recruiter may have told a candidate outside RecruitCare's own messages.
 INFORM_WAYS = (
     ("phone", "By phone"),
@@ -368,7 +370,7 @@ def application_list(requisition_id: int):
     stmt = queries.application_list_query(
         requisition,
         now=utcnow(),
-        stage_id=args.get("stage", type=int),
+        stage_id=parse_id(args.get("stage", "")),
         status=ApplicationStatus(status)
         if status in ApplicationStatus._value2member_map_
         else None,
@@ -377,8 +379,13 @@ def application_list(requisition_id: int):
         search=args.get("q", ""),
         sort=args.get("sort", "due"),
     )
+    number = min(parse_id(args.get("page", "")) or 1, MAX_PAGE)
     page = db.paginate(
-        stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=200, error_out=False
+        stmt,
+        page=number,
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=200,
+        error_out=False,
     )
     now, policy = utcnow(), _policy()
     cards = [queries.card_for(application, now, policy) for application in page.items]
