@@ -63,6 +63,16 @@ ANY = {
 }
 
 
+def _signed_in_admin(app):
+    """A test client signed in as a new admin, who may open every staff page."""
+    with app.app_context():
+        make_user(Role.ADMIN, email="admin@example.com")
+        db.session.commit()
+    client = app.test_client()
+    client.post("/auth/login", data={"email": "admin@example.com", "password": PASSWORD})
+    return client
+
+
 def test_anonymous_visitors_sign_in_first_and_portal_links_are_404(app):
     client = app.test_client()
     for rule in _rules(app):
@@ -135,11 +145,7 @@ def test_a_nul_character_is_refused_on_every_route_before_it_reaches_the_databas
 
 
 def test_post_only_routes_refuse_get(app):
-    with app.app_context():
-        make_user(Role.ADMIN, email="admin@example.com")
-        db.session.commit()
-    client = app.test_client()
-    client.post("/auth/login", data={"email": "admin@example.com", "password": PASSWORD})
+    client = _signed_in_admin(app)
     for rule in _rules(app):
         if rule.methods & {"GET"} or rule.endpoint.startswith(PORTAL):
             continue
@@ -259,11 +265,7 @@ def test_another_teams_objects_are_404_on_every_route(app, other_team):
 
 def test_an_id_past_the_databases_range_is_a_404_on_every_route(app):
     """PostgreSQL answers an INTEGER past 2**31 - 1 with an error where SQLite finds nothing."""
-    with app.app_context():
-        make_user(Role.ADMIN, email="admin@example.com")
-        db.session.commit()
-    client = app.test_client()
-    client.post("/auth/login", data={"email": "admin@example.com", "password": PASSWORD})
+    client = _signed_in_admin(app)
     huge = {name: MAX_ID + 1 if name.endswith("_id") else value for name, value in ANY.items()}
     checked = 0
     for rule in _rules(app):

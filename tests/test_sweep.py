@@ -371,12 +371,18 @@ def test_interim_updates_can_wait_for_the_recruiters_approval(app, client, runne
     assert client.post(f"/updates/{pending_id}/approve").status_code == 404
 
 
-def test_an_update_approved_twice_at_once_is_sent_once(app, client, runner, team):
+def _update_for_approval(app, client, runner, team) -> int:
+    """The sweep's interim update waiting for approval; the recruiter signed in to see it."""
     _set_policy(app, team, interim_policy=InterimPolicy.APPROVE)
     sweep(runner, MONDAY)
     with app.app_context():
         pending_id = db.session.scalar(select(CandidateUpdate.id))
     login(client, "rec@example.com")
+    return pending_id
+
+
+def test_an_update_approved_twice_at_once_is_sent_once(app, client, runner, team):
+    pending_id = _update_for_approval(app, client, runner, team)
     client.post(f"/updates/{pending_id}/approve")
     with app.app_context():
         # The second click read the update before the first one was saved.
@@ -390,11 +396,7 @@ def test_an_update_approved_twice_at_once_is_sent_once(app, client, runner, team
 
 
 def test_dismissing_an_interim_update_means_deciding_instead(app, client, runner, team):
-    _set_policy(app, team, interim_policy=InterimPolicy.APPROVE)
-    sweep(runner, MONDAY)
-    with app.app_context():
-        pending_id = db.session.scalar(select(CandidateUpdate.id))
-    login(client, "rec@example.com")
+    pending_id = _update_for_approval(app, client, runner, team)
     client.post(f"/updates/{pending_id}/dismiss")
     with app.app_context():
         application = db.session.get(Application, team["app"])
