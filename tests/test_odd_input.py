@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from recruitcare.domain.enums import Role
 from recruitcare.extensions import db
-from recruitcare.models import User
+from recruitcare.models import Application, Candidate, User
 from recruitcare.portal import links
 from tests.factories import NOW, PASSWORD, make_user
+from tests.test_portal import OTHER_EMAIL, world  # noqa: F401
 from tests.test_routes_security import _fill, _methods, _rules, other_team  # noqa: F401
 
 LONG = "x" * 5_000
@@ -140,3 +141,26 @@ def test_every_form_answers_odd_input_without_a_server_error(app, other_team, od
     assert sent > 40
     with app.app_context():
         assert db.session.scalar(select(User).filter_by(email="admin@example.com")).active
+
+
+@pytest.mark.parametrize("odd", [None, "9" * 21, "²"], ids=["long text", "huge", "odd digit"])
+def test_the_feedback_and_portal_forms_answer_odd_input_too(app, world, odd):  # noqa: F811
+    """A rejected, interviewed candidate: the recruiter composes feedback for one, and the
+    other, whose feedback is approved, has the portal's rating, question and pool forms."""
+    with app.app_context():
+        other = db.session.scalar(
+            select(Application.id).join(Candidate).where(Candidate.email == OTHER_EMAIL)
+        )
+    sent = _post_forms(app.test_client(), [f"/c/{world['token']}"], odd=odd)
+    client = app.test_client()
+    client.post("/auth/login", data={"email": "rita@example.com", "password": PASSWORD})
+    pages = [
+        _fill(rule, {"application_id": application, "requisition_id": world["requisition"]})
+        for application in (other, world["application"])
+        for rule in _rules(app)
+        if "GET" in _methods(rule)
+        and rule.arguments
+        and set(rule.arguments) <= {"application_id", "requisition_id"}
+    ]
+    sent += _post_forms(client, pages, odd=odd)
+    assert sent > 10
