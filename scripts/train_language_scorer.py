@@ -15,6 +15,8 @@ import csv
 import sys
 from pathlib import Path
 
+import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -51,15 +53,23 @@ def read_rows(paths: list[Path]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def scaled(counts_idf, idf):
+    """Each row (count times idf per n-gram) divided by the square root of the sum of count
+    times idf squared: the scaling ``PassageScorer.score`` applies, which adds up word by word."""
+    norms = np.sqrt(np.asarray(counts_idf.multiply(idf).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms) @ counts_idf
+
+
 def main() -> None:
     files = training_files()
     rows = [r for r in read_rows(files) if r[0] != "warn"]
     texts = [text for _label, _category, text in rows]
     risky = [label == "block" for label, _category, _text in rows]
 
-    vectorizer = TfidfVectorizer(analyzer=features, min_df=MIN_DF, sublinear_tf=True)
+    vectorizer = TfidfVectorizer(analyzer=features, min_df=MIN_DF, norm=None)
     model = LogisticRegression(C=BLOCK_C, max_iter=5000, class_weight="balanced")
-    model.fit(vectorizer.fit_transform(texts), risky)
+    model.fit(scaled(vectorizer.fit_transform(texts), vectorizer.idf_), risky)
     vocabulary = vectorizer.vocabulary_.items()
     idf = {gram: round(float(vectorizer.idf_[i]), 4) for gram, i in vocabulary}
     weights = {gram: round(float(model.coef_[0][i]), 4) for gram, i in vocabulary}

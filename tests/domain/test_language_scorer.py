@@ -23,15 +23,12 @@ TEXTS = [
 
 
 def _plain_score(scorer, text):
-    """Sublinear tf-idf over ``features``, l2-normalised, then the logistic: the definition."""
-    values = {
-        gram: (1 + math.log(count)) * scorer.idf[gram]
-        for gram, count in Counter(features(text)).items()
-        if gram in scorer.idf
-    }
-    norm = math.sqrt(sum(v * v for v in values.values()))
-    dot = sum(v * scorer.weights[g] for g, v in values.items()) / norm if norm else 0.0
-    return 1 / (1 + math.exp(-(scorer.intercept + dot)))
+    """Count times idf over ``features``, divided by the square root of the sum of count times
+    idf squared, then the logistic: the definition, as the training script scales its rows."""
+    counts = {g: n for g, n in Counter(features(text)).items() if g in scorer.idf}
+    scale = math.sqrt(sum(n * scorer.idf[g] ** 2 for g, n in counts.items()))
+    dot = sum(n * scorer.idf[g] * scorer.weights[g] for g, n in counts.items())
+    return 1 / (1 + math.exp(-(scorer.intercept + (dot / scale if scale else 0.0))))
 
 
 @pytest.mark.parametrize("text", TEXTS)

@@ -2,12 +2,12 @@
 
 The rules find the phrases they were written for, and blind batches of feedback showed that
 trade words next to a sentence about the candidate set them off wrongly ("the blind spot
-mirrors", "the maternity ward rota"). A logistic regression over tf-idf word and character
-n-grams, trained on the labelled evaluation files and on lines written for training alone,
-reads the passage as a whole, and ``check`` lets it weigh what the rules saw: a block in a
-passage it finds plainly about the work becomes a warning, and in a passage it finds clearly
-risky a legal or process warning, or such a term the rules' context checks passed over,
-becomes a block.
+mirrors", "the maternity ward rota"). A logistic regression over word and character n-grams
+weighted by idf (``PassageScorer.score`` says how), trained on the labelled evaluation files
+and on lines written for training alone, reads the passage as a whole, and ``check`` lets it
+weigh what the rules saw: a block in a passage it finds plainly about the work becomes a
+warning, and in a passage it finds clearly risky a legal or process warning, or such a term
+the rules' context checks passed over, becomes a block.
 
 The model is data (``scorer.json.gz``, written by ``scripts/train_language_scorer.py``); this
 module only reads it, in pure Python. ``features`` is the one definition of the n-grams, used
@@ -21,7 +21,6 @@ import gzip
 import json
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -75,17 +74,6 @@ def features(text: str) -> list[str]:
     return out
 
 
-class _Sublinear(dict):
-    """count -> 1 + ln(count), worked out once per count (the tf of sublinear tf-idf)."""
-
-    def __missing__(self, count: int) -> float:
-        value = self[count] = 1.0 + math.log(count)
-        return value
-
-
-_TF = _Sublinear()
-
-
 @dataclass(frozen=True, slots=True)
 class PassageScorer:
     """A binary model, risky feedback or not: each n-gram's idf and weight, and the
@@ -99,79 +87,72 @@ class PassageScorer:
     block_above: float
     clear_below: float
     trained_on: tuple[str, ...]
-    # idf squared and idf times weight per n-gram, and per word its known character pieces
-    # with their sums: feedback reuses a small vocabulary, so most words are cut up once (the
-    # cache stops growing at _WORD_CACHE_LIMIT words).
-    squares: dict[str, float] = field(init=False, compare=False, repr=False)
-    products: dict[str, float] = field(init=False, compare=False, repr=False)
-    piece_cache: dict[str, tuple[frozenset[str], float, float, dict[str, int]]] = field(
+    # idf squared and idf times weight: per word n-gram, keyed by the word or the pair of
+    # words so that a passage's words are looked up as they are found; and per word of the
+    # text, summed over its known character pieces, which feedback's small vocabulary makes
+    # worth keeping (the cache stops growing at _WORD_CACHE_LIMIT words).
+    unigrams: tuple[dict[str, float], dict[str, float]] = field(
         init=False, compare=False, repr=False
     )
+    bigrams: tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]] = field(
+        init=False, compare=False, repr=False
+    )
+    pieces: tuple[dict[str, float], dict[str, float]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        squares = {g: v * v for g, v in self.idf.items()}
-        products = {g: v * self.weights[g] for g, v in self.idf.items()}
-        object.__setattr__(self, "squares", squares)
-        object.__setattr__(self, "products", products)
-        object.__setattr__(self, "piece_cache", {})
+        unigrams: tuple[dict, dict] = ({}, {})
+        bigrams: tuple[dict, dict] = ({}, {})
+        for gram, idf in self.idf.items():
+            if not gram.startswith("="):
+                continue
+            first, _, second = gram[1:].partition(" ")
+            square, product = unigrams if not second else bigrams
+            key = first if not second else (first, second)
+            square[key] = idf * idf
+            product[key] = idf * self.weights[gram]
+        object.__setattr__(self, "unigrams", unigrams)
+        object.__setattr__(self, "bigrams", bigrams)
+        object.__setattr__(self, "pieces", ({}, {}))
 
     def score(self, text: str) -> float:
-        """Probability that the passage is risky feedback: tf-idf, l2-normalised, logistic.
+        """Probability that the passage is risky feedback.
 
-        The sums over ``features(text)`` of tf times idf, squared and times the weight, with
-        sublinear tf (1 + ln count). Each n-gram is first counted once per occurrence, from
-        sums cached per word, and the few that occur more than once, found with set
-        operations per word rather than by counting every n-gram, are then corrected: this
-        runs for every passage the checker reads.
+        Each occurrence of a known n-gram adds its idf times its weight, and that sum is
+        divided by the square root of what the occurrences add in idf squared (the l2 norm
+        of the tf-idf vector whenever no n-gram occurs twice); then the logistic. Unlike the
+        l2 norm, both sums add up word by word: a word's character pieces are cut up and
+        summed once, and a passage then costs a few lookups per word, all in C. This runs
+        for every passage the checker reads; the norm's repeat counting was most of it.
         """
-        squares, products = self.squares, self.products
         low = _without_links(text.lower())
         words = _WORD.findall(low)
-        grams = [f"={w}" for w in words]
-        grams += [f"={a} {b}" for a, b in zip(words, words[1:], strict=False)]
-        total = sum(map(squares.get, grams, _ZEROS))
-        weighted = sum(map(products.get, grams, _ZEROS))
-        seen = set(grams)
-        # n-gram -> how often it occurs, for those that occur more than once.
-        repeats: dict[str, int] = {}
-        if len(seen) < len(grams):
-            repeats.update((g, n) for g, n in Counter(grams).items() if n > 1)
-        cache = self.piece_cache
-        for word in low.split():
-            entry = cache.get(word)
-            if entry is None:
-                entry = self._pieces_of(word)
-                if len(cache) < _WORD_CACHE_LIMIT:
-                    cache[word] = entry
-            pieces, square_sum, product_sum, within = entry
-            total += square_sum
-            weighted += product_sum
-            for gram, n in within.items():
-                repeats[gram] = repeats.get(gram, 1 if gram in seen else 0) + n
-            for gram in seen.intersection(pieces):
-                if gram not in within:
-                    repeats[gram] = repeats.get(gram, 1) + 1
-            seen.update(pieces)
-        for gram, count in repeats.items():
-            if gram in squares:
-                tf = _TF[count]
-                total += (tf * tf - count) * squares[gram]
-                weighted += (tf - count) * products[gram]
+        pairs = list(zip(words, words[1:], strict=False))
+        split = low.split()
+        piece_squares, piece_products = self.pieces
+        try:
+            total = sum(map(piece_squares.__getitem__, split))
+            weighted = sum(map(piece_products.__getitem__, split))
+        except KeyError:  # a word met for the first time: cut up each, keep what there is room for
+            total = weighted = 0.0
+            for word in split:
+                square, product = self._piece_sums(word)
+                total += square
+                weighted += product
+                if len(piece_squares) < _WORD_CACHE_LIMIT:
+                    piece_squares[word], piece_products[word] = square, product
+        (uni_squares, uni_products), (bi_squares, bi_products) = self.unigrams, self.bigrams
+        total += sum(map(uni_squares.get, words, _ZEROS)) + sum(map(bi_squares.get, pairs, _ZEROS))
+        weighted += sum(map(uni_products.get, words, _ZEROS))
+        weighted += sum(map(bi_products.get, pairs, _ZEROS))
         z = self.intercept + (weighted / math.sqrt(total) if total > 0 else 0.0)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
-    def _pieces_of(self, word: str) -> tuple[frozenset[str], float, float, dict[str, int]]:
-        """A word's known character pieces, the sums of their squares and products counting
-        each occurrence once, and the pieces it has more than once with their counts."""
-        squares, products = self.squares, self.products
-        pieces = [g for g in char_features(word) if g in squares]
-        within = {g: n for g, n in Counter(pieces).items() if n > 1}
-        return (
-            frozenset(pieces),
-            sum(map(squares.get, pieces)),
-            sum(map(products.get, pieces)),
-            within,
-        )
+    def _piece_sums(self, word: str) -> tuple[float, float]:
+        """Idf squared and idf times weight, summed over the word's character pieces, one
+        term per occurrence."""
+        idf, weights = self.idf, self.weights
+        known = [g for g in char_features(word) if g in idf]
+        return sum(idf[g] ** 2 for g in known), sum(idf[g] * weights[g] for g in known)
 
     def to_json(self) -> dict:
         return {
