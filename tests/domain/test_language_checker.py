@@ -308,9 +308,9 @@ def test_a_phrase_group_runs_only_when_one_phrase_has_all_its_words(tmp_path):
     [
         (r"too\s+Old\b", re.IGNORECASE, r"too\s+old\b"),
         (r"\S+ \W [A-Z]", re.IGNORECASE, r"\S+ \W [a-z]"),
-        (r"(?-i:[A-Z][a-z]+) can be", re.IGNORECASE, None),
         (r"(?P<Who>she) left", re.IGNORECASE, None),
         (r"\x41ge", re.IGNORECASE, None),
+        (r"(?i:Old) (?-i:[A-Z])", re.IGNORECASE, None),
         (r"Old", 0, None),
         # Lower-cased, the range would run backwards: no twin, the original is used.
         (r"[Z-a]x", re.IGNORECASE, None),
@@ -319,6 +319,33 @@ def test_a_phrase_group_runs_only_when_one_phrase_has_all_its_words(tmp_path):
 def test_a_twin_is_compiled_only_where_lower_casing_keeps_the_meaning(source, flags, twin):
     regex = compile_regex(source, flags)
     assert (regex.folded.pattern if regex.folded else None) == twin
+    assert regex.exact
+
+
+@pytest.mark.parametrize(
+    ("source", "sieve"),
+    [
+        (r"(?-i:[A-Z][a-z]+) can be", r"(?:[a-z][a-z]+) can be"),
+        (r"\((?-i:Dr|[A-Z]\.)\) [(]x[)]", r"\((?:dr|[a-z]\.)\) [(]x[)]"),
+        (r"met(?! you) (?-i:(?=[A-Z])\w+)", r"met(?! you) (?:(?=[a-z])\w+)"),
+        # Widened, each of these would look for less, not more: no sieve.
+        (r"met (?-i:[^A-Z]\w+)", None),
+        (r"met (?-i:(?!The)[A-Z]\w+)", None),
+        (r"met(?! (?-i:[A-Z]))", None),
+        (r"met(?<!(?:x|(?-i:Y)))", None),
+    ],
+)
+def test_a_sieve_is_compiled_only_where_widening_finds_more(source, sieve):
+    regex = compile_regex(source, re.IGNORECASE)
+    assert (regex.folded.pattern if regex.folded else None) == sieve
+    assert regex.exact is (sieve is None)
+
+
+def test_a_sieve_only_spares_the_scan_of_a_text_it_finds_nothing_in():
+    regex = compile_regex(r"\bmet (?-i:[A-Z][a-z]+)\b", re.IGNORECASE)
+    assert [m.span() for m in regex.finditer(prepare("We MET Ana today."))] == [(3, 10)]
+    assert list(regex.finditer(prepare("we met ana today."))) == []  # the sieve passes it on
+    assert list(regex.finditer(prepare("Nothing here."))) == []
 
 
 def test_a_twin_is_not_used_on_text_that_is_not_ascii():

@@ -55,21 +55,27 @@ class Regex:
     a branch by its first character without it: on the benchmark's sentences the pattern
     rules scanned in about 0.6 of the time that way. So a regex without case-sensitive parts
     also has a twin, its letters lower-cased and without the flag, to run on the lower-cased
-    text. For ASCII text the two find the same spans; other text gets the original. The twin
-    is compiled when first used: most texts need a few dozen of the rules' regexes, and
-    compiling all of them twice would double the time it takes to load the rules.
+    text. For ASCII text the two find the same spans; other text gets the original.
+
+    A regex with case-sensitive groups (``(?-i:[A-Z][a-z]+)``, a name) has a sieve instead:
+    the twin with those groups made case-insensitive, which finds something in the
+    lower-cased text wherever the original finds something in the text. A text the sieve
+    finds nothing in is not scanned again; most are not. A twin or sieve is compiled when
+    first used: most texts need a few dozen of the rules' regexes, and compiling all of them
+    twice would double the time it takes to load the rules.
     """
 
-    __slots__ = ("pattern", "_lowered", "_folded")
+    __slots__ = ("pattern", "_lowered", "_folded", "exact")
 
-    def __init__(self, pattern: re.Pattern[str], lowered: str | None) -> None:
+    def __init__(self, pattern: re.Pattern[str], lowered: str | None, exact: bool = True):
         self.pattern = pattern
-        self._lowered = lowered  # the twin's source, or None when there is no twin
+        self._lowered = lowered  # the twin's or sieve's source, or None when there is none
         self._folded: re.Pattern[str] | None = None
+        self.exact = exact  # a twin finds the very spans; a sieve only says where to look
 
     @property
     def folded(self) -> re.Pattern[str] | None:
-        """The twin, compiled on first use (None when there is none)."""
+        """The twin or sieve, compiled on first use (None when there is none)."""
         if self._folded is None and self._lowered is not None:
             try:
                 self._folded = re.compile(self._lowered, self.pattern.flags & ~re.IGNORECASE)
@@ -83,7 +89,10 @@ class Regex:
         if low is not None and self._lowered is not None:
             folded = self._folded or self.folded
             if folded is not None:
-                return folded.finditer(low)
+                if self.exact:
+                    return folded.finditer(low)
+                if folded.search(low) is None:
+                    return iter(())
         return self.pattern.finditer(prep.text)
 
 
@@ -91,17 +100,56 @@ class Regex:
 # marks a case-sensitive part), named groups, and escapes naming a character by its code.
 _CASE_BOUND = re.compile(r"\\(?:[xuUN]|[0-7])|\(\?(?:P|[aiLmsux-]+[:)])")
 _ESCAPE_OR_LETTERS = re.compile(r"\\.|[A-Z]+", re.DOTALL)
+_CASE_SENSITIVE = "(?-i:"
+# Inside a case-sensitive group, what a sieve would turn from "not this capital" into "not
+# this letter" (a negated class, a negative lookaround); and a negative lookaround, around
+# such a group, would turn from "not a capital" into "not a letter".
+_GROUP_OPENING = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]])*\]|\((?:\?(?:-i:|<?!))?|\)", re.DOTALL)
 
 
 def compile_regex(source: str, flags: int) -> Regex:
-    """Compile ``source``, with a lower-case twin when it is case-insensitive throughout."""
+    """Compile ``source``, with a lower-case twin when it is case-insensitive throughout, or
+    a sieve when its only case-sensitive parts are groups a sieve can widen safely."""
     pattern = re.compile(source, flags)
-    if not flags & re.IGNORECASE or _CASE_BOUND.search(source):
+    if not flags & re.IGNORECASE:
+        return Regex(pattern, None)
+    bound = _CASE_BOUND.findall(source)
+    if bound and (any(b != _CASE_SENSITIVE for b in bound) or not _sieve_safe(source)):
         return Regex(pattern, None)
     lowered = _ESCAPE_OR_LETTERS.sub(
         lambda m: m.group() if m.group().startswith("\\") else m.group().lower(), source
     )
-    return Regex(pattern, lowered)
+    if not bound:
+        return Regex(pattern, lowered)
+    return Regex(pattern, lowered.replace(_CASE_SENSITIVE, "(?:"), exact=False)
+
+
+def _sieve_safe(source: str) -> bool:
+    """Whether widening ``source``'s ``(?-i:`` groups to any case finds a superset: no
+    negated class or negative lookaround inside one, and none inside a negative lookaround."""
+    stack: list[str] = []
+    for m in _GROUP_OPENING.finditer(source):
+        token = m.group()
+        inside = _CASE_SENSITIVE in stack
+        if token.startswith("\\"):
+            continue
+        if token.startswith("["):
+            if token.startswith("[^") and inside:
+                return False
+        elif token == ")":
+            if stack:
+                stack.pop()
+        elif token == _CASE_SENSITIVE:
+            if "negative" in stack:
+                return False
+            stack.append(token)
+        elif token.endswith("!"):
+            if inside:
+                return False
+            stack.append("negative")
+        else:
+            stack.append("group")
+    return True
 
 
 class Part(NamedTuple):
