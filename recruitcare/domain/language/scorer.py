@@ -37,7 +37,7 @@ _LINK = re.compile(
 _LINK_MARKS = ("@", "://", "www.")
 CHAR_NGRAMS = (3, 5)
 _WORD_CACHE_LIMIT = 50_000
-_ZEROS = repeat(0.0)  # the default of dict.get for every n-gram in a map
+_ZEROS = repeat(0j)  # the default of dict.get for every n-gram in a map
 
 
 def _without_links(text: str) -> str:
@@ -87,32 +87,29 @@ class PassageScorer:
     block_above: float
     clear_below: float
     trained_on: tuple[str, ...]
-    # idf squared and idf times weight: per word n-gram, keyed by the word or the pair of
-    # words so that a passage's words are looked up as they are found; and per word of the
-    # text, summed over its known character pieces, which feedback's small vocabulary makes
-    # worth keeping (the cache stops growing at _WORD_CACHE_LIMIT words).
-    unigrams: tuple[dict[str, float], dict[str, float]] = field(
-        init=False, compare=False, repr=False
-    )
-    bigrams: tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]] = field(
-        init=False, compare=False, repr=False
-    )
-    pieces: tuple[dict[str, float], dict[str, float]] = field(init=False, compare=False, repr=False)
+    # Per word n-gram, keyed by the word or the pair of words so that a passage's words are
+    # looked up as they are found; and per word of the text, summed over its known character
+    # pieces, which feedback's small vocabulary makes worth keeping (the cache stops growing
+    # at _WORD_CACHE_LIMIT words). Each value is idf squared plus idf times weight times 1j:
+    # a complex number carries both sums, so that one lookup and one sum in C give both.
+    unigrams: dict[str, complex] = field(init=False, compare=False, repr=False)
+    bigrams: dict[tuple[str, str], complex] = field(init=False, compare=False, repr=False)
+    pieces: dict[str, complex] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        unigrams: tuple[dict, dict] = ({}, {})
-        bigrams: tuple[dict, dict] = ({}, {})
+        unigrams: dict[str, complex] = {}
+        bigrams: dict[tuple[str, str], complex] = {}
         for gram, idf in self.idf.items():
-            if not gram.startswith("="):
-                continue
-            first, _, second = gram[1:].partition(" ")
-            square, product = unigrams if not second else bigrams
-            key = first if not second else (first, second)
-            square[key] = idf * idf
-            product[key] = idf * self.weights[gram]
+            if gram.startswith("="):
+                first, _, second = gram[1:].partition(" ")
+                value = complex(idf * idf, idf * self.weights[gram])
+                if second:
+                    bigrams[first, second] = value
+                else:
+                    unigrams[first] = value
         object.__setattr__(self, "unigrams", unigrams)
         object.__setattr__(self, "bigrams", bigrams)
-        object.__setattr__(self, "pieces", ({}, {}))
+        object.__setattr__(self, "pieces", {})
 
     def score(self, text: str) -> float:
         """Probability that the passage is risky feedback.
@@ -126,33 +123,29 @@ class PassageScorer:
         """
         low = _without_links(text.lower())
         words = _WORD.findall(low)
-        pairs = list(zip(words, words[1:], strict=False))
         split = low.split()
-        piece_squares, piece_products = self.pieces
+        pieces = self.pieces
         try:
-            total = sum(map(piece_squares.__getitem__, split))
-            weighted = sum(map(piece_products.__getitem__, split))
+            sums = sum(map(pieces.__getitem__, split))
         except KeyError:  # a word met for the first time: cut up each, keep what there is room for
-            total = weighted = 0.0
+            sums = 0j
             for word in split:
-                square, product = self._piece_sums(word)
-                total += square
-                weighted += product
-                if len(piece_squares) < _WORD_CACHE_LIMIT:
-                    piece_squares[word], piece_products[word] = square, product
-        (uni_squares, uni_products), (bi_squares, bi_products) = self.unigrams, self.bigrams
-        total += sum(map(uni_squares.get, words, _ZEROS)) + sum(map(bi_squares.get, pairs, _ZEROS))
-        weighted += sum(map(uni_products.get, words, _ZEROS))
-        weighted += sum(map(bi_products.get, pairs, _ZEROS))
+                value = self._piece_sums(word)
+                sums += value
+                if len(pieces) < _WORD_CACHE_LIMIT:
+                    pieces[word] = value
+        sums += sum(map(self.unigrams.get, words, _ZEROS))
+        sums += sum(map(self.bigrams.get, zip(words, words[1:], strict=False), _ZEROS))
+        total, weighted = sums.real, sums.imag
         z = self.intercept + (weighted / math.sqrt(total) if total > 0 else 0.0)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
-    def _piece_sums(self, word: str) -> tuple[float, float]:
-        """Idf squared and idf times weight, summed over the word's character pieces, one
-        term per occurrence."""
+    def _piece_sums(self, word: str) -> complex:
+        """Idf squared and idf times weight (times 1j), summed over the word's character
+        pieces, one term per occurrence."""
         idf, weights = self.idf, self.weights
         known = [g for g in char_features(word) if g in idf]
-        return sum(idf[g] ** 2 for g in known), sum(idf[g] * weights[g] for g in known)
+        return complex(sum(idf[g] ** 2 for g in known), sum(idf[g] * weights[g] for g in known))
 
     def to_json(self) -> dict:
         return {
