@@ -15,11 +15,12 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from recruitcare.domain.enums import Role
+from recruitcare.domain.enums import DeliveryStatus, Role
 from recruitcare.extensions import db
-from recruitcare.models import Application, Candidate, User
+from recruitcare.models import Application, Candidate, OutboxMessage, User
 from recruitcare.portal import links
 from tests.factories import NOW, PASSWORD, make_user
+from tests.test_closure import add, approve_one, team  # noqa: F401
 from tests.test_portal import OTHER_EMAIL, world  # noqa: F401
 from tests.test_routes_security import _fill, _methods, _rules, other_team  # noqa: F401
 
@@ -78,7 +79,8 @@ class _Forms(HTMLParser):
 
 def _post_forms(client, pages, *, odd=None):
     """Each form once per text field, that field over-long and the others short; or, with
-    ``odd``, once per other field (a select, a radio button, a hidden value) carrying it."""
+    ``odd``, once per other field (a select, a radio button, a hidden value) carrying it.
+    Returns the form actions sent to, once per sending."""
     found = {}
     for page in pages:
         response = client.get(page)
@@ -90,7 +92,7 @@ def _post_forms(client, pages, *, odd=None):
             found.setdefault((method, action or page), fields)
         if odd is not None:  # the list pages' page number too
             assert client.get(page, query_string={"page": odd}).status_code < 500, page
-    sent = 0
+    sent = []
     order = sorted(found, key=lambda form: any(word in form[1] for word in LAST))
     for method, action in order:
         if "logout" in action or not action.startswith("/"):
@@ -112,7 +114,7 @@ def _post_forms(client, pages, *, odd=None):
             else:
                 response = client.get(action, query_string=data)
             assert response.status_code < 500, (action, fields[long][0] if long else None)
-            sent += 1
+            sent.append(action)
     return sent
 
 
@@ -138,7 +140,7 @@ def test_every_form_answers_odd_input_without_a_server_error(app, other_team, od
         client = app.test_client()
         client.post("/auth/login", data={"email": email, "password": PASSWORD})
         sent += _post_forms(client, pages, odd=odd)
-    assert sent > 40
+    assert len(sent) > 40
     with app.app_context():
         assert db.session.scalar(select(User).filter_by(email="admin@example.com")).active
 
@@ -163,4 +165,33 @@ def test_the_feedback_and_portal_forms_answer_odd_input_too(app, world, odd):  #
         and set(rule.arguments) <= {"application_id", "requisition_id"}
     ]
     sent += _post_forms(client, pages, odd=odd)
-    assert sent > 10
+    assert len(sent) > 10
+
+
+@pytest.mark.parametrize("odd", [None, "9" * 21, "²"], ids=["long text", "huge", "odd digit"])
+def test_the_delivery_and_leaving_forms_answer_odd_input_too(app, team, odd):  # noqa: F811
+    """A closure scheduled and one not delivered (send now, cancel, resend to a fixed
+    address); an open application's private pages (withdraw, delete my data); and the page
+    that sends a new link."""
+    scheduled, failed = add(app, team, 2)
+    (still_open,) = add(app, team, reject=False)
+    client = app.test_client()
+    client.post("/auth/login", data={"email": "rec@example.com", "password": PASSWORD})
+    for application_id in (scheduled, failed):
+        assert approve_one(client, application_id).status_code == 302
+    with app.app_context():
+        message = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.application_id == failed)
+        )
+        message.status = DeliveryStatus.FAILED
+        message.smtp_code = 550
+        token = links.issue_link(still_open, now=NOW)
+        db.session.commit()
+    sent = _post_forms(
+        client, ["/messages/not-delivered", f"/applications/{scheduled}/closure"], odd=odd
+    )
+    sent += _post_forms(
+        app.test_client(), [f"/c/{token}/withdraw", f"/c/{token}/delete", "/c/new"], odd=odd
+    )
+    walked = {action.rsplit("/", 1)[-1] for action in sent}
+    assert {"resend", "send-now", "cancel", "withdraw", "delete", "new"} <= walked
