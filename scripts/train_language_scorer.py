@@ -1,12 +1,13 @@
 """Train the language checker's second reader from the labelled evaluation files.
 
-Needs scikit-learn (``pip install -e ".[train]"``); the app itself only reads the result,
-``recruitcare/domain/language/scorer.json.gz``. Trains on every ``tests/data/language_*.tsv``
-file except the held-out ones, which stay unseen so that the evaluation can say how the
-checker does on new text; on ``tests/data/training_closure_voice.tsv``: messages to
-candidates, whose plain process wording the feedback files hardly have; and on
-``tests/data/training_feedback_*.tsv``, feedback lines written for training alone. Lines labelled
-``warn`` are left out: the model separates text that must not be shared from text that may be.
+Needs scikit-learn, NumPy and SciPy (``pip install -e ".[train]"``); the app itself only reads
+the result, ``recruitcare/domain/language/scorer.json.gz``. Trains on every
+``tests/data/language_*.tsv`` file except the held-out ones, which stay unseen so that the
+evaluation can say how the checker does on new text; on
+``tests/data/training_closure_voice.tsv``: messages to candidates, whose plain process wording
+the feedback files hardly have; and on ``tests/data/training_feedback_*.tsv``, feedback lines
+written for training alone. Lines labelled ``warn`` are left out: the model separates text that
+must not be shared from text that may be.
 
     python scripts/train_language_scorer.py
 """
