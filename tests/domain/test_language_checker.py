@@ -372,3 +372,46 @@ def test_package_imports_only_the_standard_library():
 
 def test_finding_type_is_exported():
     assert Finding.__name__ == "Finding"
+
+
+def _plain_tokens(text):
+    """Word offsets and breaks by one scan, word by word: what ``Tokens.of`` must give."""
+    matches = list(re.finditer(r"\w+", text))
+    brk = []
+    prev_end = 0
+    for m in matches:
+        gap = text[prev_end : m.start()]
+        if gap.strip():
+            sentence = re.search(r"[.!?]['\")\]]*(?=\s)|[;\n]", gap)
+            brk.append(2 if sentence else 1 if re.search(r'[,:()\[\]{}"/|]', gap) else 0)
+        else:
+            brk.append(2 if "\n" in gap else 0)
+        prev_end = m.end()
+    words = [m.group() for m in matches]
+    return [m.start() for m in matches], [m.end() for m in matches], words, brk
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "word",
+        " (Lead) engineer, 3.24.0; next.\nLine two \t\t ends here. ",
+        "«Ünïcödé» — quotes… “and” dashes – here!)  Then: [brackets] {braces} a/b | c",
+        'a.b. c? d!" e) f',
+        "İstanbul ŞEHİR straße",
+    ],
+)
+def test_tokens_give_the_offsets_and_breaks_of_a_plain_scan(text):
+    tokens = prepare(text).tokens
+    plain = _plain_tokens(prepare(text).text)
+    assert (tokens.starts, tokens.ends, tokens.raw, tokens.brk) == plain
+    assert tokens.low == [w.lower() for w in tokens.raw]
+
+
+def test_tokens_of_every_evaluation_line_are_those_of_a_plain_scan():
+    for text in _sentences():
+        tokens = prepare(text).tokens
+        plain = _plain_tokens(prepare(text).text)
+        assert (tokens.starts, tokens.ends, tokens.raw, tokens.brk) == plain, text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 # One-for-one replacements, so offsets into the normalised text are offsets into the original.
 # Curly quotes and odd apostrophes become ASCII so that "didn’t" matches "didn't"; dashes used
@@ -114,6 +115,29 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_WORD_SPLIT = re.compile(r"(\w+)")  # WORD_RE, kept by split
+
+
+class _GapBreaks(dict):
+    """The text between two words -> the strength of the break it makes, worked out once per
+    kind of gap (the cache stops growing at _GAP_CACHE_LIMIT kinds)."""
+
+    def __missing__(self, gap: str) -> int:
+        if gap and not gap.isspace():
+            value = (
+                2 if _SENTENCE_BREAK_RE.search(gap) else 1 if _CLAUSE_BREAK_RE.search(gap) else 0
+            )
+        else:  # spaces alone break only at a line end
+            value = 2 if "\n" in gap else 0
+        if len(self) < _GAP_CACHE_LIMIT:
+            self[gap] = value
+        return value
+
+
+_GAP_CACHE_LIMIT = 10_000
+_GAP_BREAKS = _GapBreaks()
+
+
 @dataclass(slots=True)
 class Tokens:
     """Word tokens of a text with the strength of the break before each one.
@@ -130,21 +154,11 @@ class Tokens:
 
     @classmethod
     def of(cls, text: str) -> Tokens:
-        matches = list(WORD_RE.finditer(text))
-        starts = [m.start() for m in matches]
-        ends = [m.end() for m in matches]
-        raw = [m.group() for m in matches]
-        brk = [0] * len(matches)
-        prev_end = 0
-        for i, s in enumerate(starts):
-            if s != prev_end + 1 or text[prev_end] != " ":  # a single space is no break
-                gap = text[prev_end:s]
-                if gap and not gap.isspace():
-                    if _SENTENCE_BREAK_RE.search(gap):
-                        brk[i] = 2
-                    elif _CLAUSE_BREAK_RE.search(gap):
-                        brk[i] = 1
-                elif "\n" in gap:
-                    brk[i] = 2
-            prev_end = ends[i]
-        return cls(starts, ends, raw, [w.lower() for w in raw], brk)
+        """The words and the gaps around them come from one split, with no match object per
+        word; offsets add up their lengths, and a gap's break is looked up (a text has few
+        kinds of gap). The context checks build this for most texts with a match."""
+        parts = _WORD_SPLIT.split(text)  # gap, word, gap, word, ..., gap
+        offsets = list(accumulate(map(len, parts)))
+        raw = parts[1::2]
+        brk = list(map(_GAP_BREAKS.__getitem__, parts[0:-1:2]))
+        return cls(offsets[0:-1:2], offsets[1::2], raw, list(map(str.lower, raw)), brk)
