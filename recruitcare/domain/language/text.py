@@ -115,7 +115,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_WORD_SPLIT = re.compile(r"(\w+)")  # WORD_RE, kept by split
+_WORD_SPLIT = re.compile(f"({WORD_RE.pattern})")  # its words kept by split
 
 
 class _GapBreaks(dict):
