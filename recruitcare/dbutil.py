@@ -6,8 +6,19 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Table, any_, bindparam, exc, func, insert, literal_column, select
+from sqlalchemy import (
+    Table,
+    any_,
+    bindparam,
+    cast,
+    exc,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import NullType
 
 from recruitcare.extensions import db
 
@@ -19,16 +30,47 @@ def in_batch(column, values: Iterable):
     """``column IN values`` for a batch of thousands of values, bound as one parameter.
 
     One parameter per value makes the statement's compiling and binding cost grow with the
-    batch. PostgreSQL gets the values as an array (``= ANY``); SQLite, which has no arrays,
-    as a JSON array it unpacks with ``json_each``.
+    batch. PostgreSQL gets the values as an array (``= ANY``), written as the text of an
+    array literal. The parameter has no type of its own, so the server reads it as the
+    array and the planner sees a constant it hashes once; text cast to an array would stay
+    an expression, evaluated again for every row. SQLite, which has no arrays, gets a JSON
+    array it unpacks with ``json_each``.
     """
     values = list(values)
+    strings = _all_strings(values)
     if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        literal = bindparam(None, _array_literal(values, strings), type_=NullType())
+        return column == any_(cast(literal, ARRAY(column.type)))
     unpacked = select(literal_column("value")).select_from(
         func.json_each(bindparam(None, json.dumps(values)))
     )
     return column.in_(unpacked.scalar_subquery())
+
+
+def _all_strings(values: list) -> bool:
+    """Whether ``values`` are all strings (True) or all ints (False); anything else is
+    refused, on either database."""
+    if all(type(value) is int for value in values):
+        return False
+    if all(type(value) is str for value in values):
+        return True
+    kinds = sorted({type(value).__name__ for value in values})
+    raise TypeError(f"in_batch takes ints or strings, not {', '.join(kinds)}")
+
+
+def _array_literal(values: list, strings: bool) -> str:
+    """PostgreSQL's text form of a one-dimensional array of ints or strings.
+
+    The driver's array dumper handles each element in Python, about 1.5 microseconds apiece,
+    several times what joining the text costs; a batch of 10,000 ids is bound several times
+    in one close-out. Every string is quoted, so none reads as NULL, and backslashes and
+    double quotes are escaped: the only characters special inside quotes.
+    """
+    return "{" + ",".join(map(_quoted, values) if strings else map(str, values)) + "}"
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
