@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recruitcare import create_app  # noqa: E402
 from recruitcare.clock import utcnow  # noqa: E402
 from recruitcare.closure import services  # noqa: E402
-from recruitcare.dbutil import bulk  # noqa: E402
+from recruitcare.dbutil import bulk, commit_batch  # noqa: E402
 from recruitcare.domain import messages as wording  # noqa: E402
 from recruitcare.domain.enums import ClosureStatus, DeliveryStatus, Role  # noqa: E402
 from recruitcare.domain.language import load_rules  # noqa: E402
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> dict:
         with step("approve"):
             services.approve([(r, "") for r in reviews], actor=owner, now=now)
         with step("commit"):
-            db.session.commit()
+            commit_batch()  # as the close-out page does
         enqueue_seconds = time.perf_counter() - start
         event.remove(db.engine, "before_cursor_execute", counting)
         queued = db.session.scalar(

@@ -140,6 +140,23 @@ def _converted(process: Callable[[Any], Any], values: list) -> list:
     return out
 
 
+def commit_batch() -> None:
+    """Commit without expiring every object the session holds.
+
+    A close-out of 10,000 candidates holds their applications and people, 20,000 objects,
+    and expiring each at commit took about a tenth of a second, for a request that then
+    only redirects. Objects keep what they held at commit, which is what was committed for
+    anything changed through them; a caller that goes on to read something changed by a
+    bulk statement must use ``db.session.commit()`` instead.
+    """
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+
+
 def bulk(function: Callable[P, R]) -> Callable[P, R]:
     """Run ``function`` with the cyclic garbage collector paused.
 

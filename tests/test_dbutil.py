@@ -5,13 +5,14 @@ import gc
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from recruitcare.dbutil import bulk, in_batch, insert_rows
-from recruitcare.domain.enums import DeliveryStatus
+from recruitcare.dbutil import bulk, commit_batch, in_batch, insert_rows
+from recruitcare.domain.enums import DeliveryStatus, Role
 from recruitcare.extensions import db
-from recruitcare.models import AuditEvent, OutboxMessage
+from recruitcare.models import AuditEvent, OutboxMessage, User
+from tests.factories import make_user
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -217,6 +218,38 @@ def test_in_batch_gives_postgresql_one_constant_array(app):
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert typed in plan
             assert "cstring" not in plan
+
+
+def test_commit_batch_commits_and_leaves_objects_as_they_were(app):
+    with app.app_context():
+        user = make_user(Role.RECRUITER, email="batch@example.com", name="Ana Ortiz")
+        user.name = "Ana Ortiz-Lee"
+        statements = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
+        commit_batch()
+        committed = len(statements)
+        assert (user.name, user.email) == ("Ana Ortiz-Lee", "batch@example.com")
+        assert len(statements) == committed  # nothing was expired, so nothing is read again
+        assert db.session().expire_on_commit is True
+        with db.engine.connect() as other:
+            name = other.scalar(select(User.name).where(User.email == "batch@example.com"))
+        assert name == "Ana Ortiz-Lee"
+        db.session.commit()  # an ordinary commit still expires
+        assert "name" not in user.__dict__
+
+
+def test_commit_batch_keeps_expiring_after_a_refused_commit(app):
+    with app.app_context():
+        make_user(Role.RECRUITER, email="twice@example.com")
+        db.session.commit()
+        db.session.add(
+            User(email="twice@example.com", name="B", role=Role.RECRUITER, created_at=NOW)
+        )
+        with pytest.raises(IntegrityError):
+            commit_batch()
+        db.session.rollback()
+        assert db.session().expire_on_commit is True
+        assert db.session.scalar(select(User.name).where(User.email == "twice@example.com"))
 
 
 def test_bulk_pauses_the_collector_and_always_resumes_it():

@@ -28,6 +28,7 @@ from recruitcare.access import (
 from recruitcare.clock import utcnow
 from recruitcare.closure import services
 from recruitcare.closure.forms import ClosureForm, ResendForm, TemplateForm
+from recruitcare.dbutil import commit_batch
 from recruitcare.domain import messages as wording
 from recruitcare.domain.enums import (
     OPEN_APPLICATION_STATUSES,
@@ -248,7 +249,7 @@ def closeout(requisition_id: int):
                 error = str(refused)
                 applications = _needing_closure(requisition, mode)
             else:
-                db.session.commit()
+                commit_batch()
                 flash(f"{plural(count, 'message')} approved and scheduled.", "success")
                 if requisition.closing_as:
                     flash(
