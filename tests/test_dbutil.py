@@ -210,12 +210,12 @@ def test_in_batch_gives_postgresql_one_constant_array(app):
         ):
             statement = select(table.c.id).where(in_batch(column, values))
             compiled = statement.compile(db.engine)
-            cursor = db.session.connection().connection.cursor()
-            cursor.execute(
-                "EXPLAIN " + compiled.string.replace("%(param_1)s", "%s"),
-                [compiled.params["param_1"]],
-            )
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+            with db.session.connection().connection.cursor() as cursor:
+                cursor.execute(
+                    "EXPLAIN " + compiled.string.replace("%(param_1)s", "%s"),
+                    [compiled.params["param_1"]],
+                )
+                plan = "\n".join(row[0] for row in cursor.fetchall())
             assert typed in plan
             assert "cstring" not in plan
 
@@ -225,11 +225,18 @@ def test_commit_batch_commits_and_leaves_objects_as_they_were(app):
         user = make_user(Role.RECRUITER, email="batch@example.com", name="Ana Ortiz")
         user.name = "Ana Ortiz-Lee"
         statements = []
-        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
-        commit_batch()
-        committed = len(statements)
-        assert (user.name, user.email) == ("Ana Ortiz-Lee", "batch@example.com")
-        assert len(statements) == committed  # nothing was expired, so nothing is read again
+
+        def counting(*_args):
+            statements.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", counting)
+        try:
+            commit_batch()
+            committed = len(statements)
+            assert (user.name, user.email) == ("Ana Ortiz-Lee", "batch@example.com")
+            assert len(statements) == committed  # nothing was expired, so nothing is read again
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counting)
         assert db.session().expire_on_commit is True
         with db.engine.connect() as other:
             name = other.scalar(select(User.name).where(User.email == "batch@example.com"))
