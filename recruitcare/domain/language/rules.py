@@ -61,9 +61,10 @@ class Regex:
     the twin with those groups made case-insensitive, which finds something in the
     lower-cased text wherever the original finds something in the text. A text the sieve
     finds nothing in is not scanned again: on the benchmark's sentences, 6,246 of the 6,967
-    a sieve read. A twin or sieve is compiled when
-    first used: most texts need a few dozen of the rules' regexes, and compiling all of them
-    twice would double the time it takes to load the rules.
+    a sieve read.
+
+    A twin or sieve is compiled when first used: most texts need a few dozen of the rules'
+    regexes, and compiling all of them twice would double the time it takes to load the rules.
     """
 
     __slots__ = ("pattern", "_lowered", "_folded", "exact")
