@@ -3,12 +3,13 @@ Core would have written them, on SQLite and on PostgreSQL."""
 
 import gc
 from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from recruitcare.dbutil import bulk, commit_batch, in_batch, insert_rows
+from recruitcare.dbutil import DriverStatement, bulk, commit_batch, in_batch, insert_rows
 from recruitcare.domain.enums import DeliveryStatus, Role
 from recruitcare.extensions import db
 from recruitcare.models import AuditEvent, OutboxMessage, User
@@ -257,6 +258,125 @@ def test_commit_batch_keeps_expiring_after_a_refused_commit(app):
         db.session.rollback()
         assert db.session().expire_on_commit is True
         assert db.session.scalar(select(User.name).where(User.email == "twice@example.com"))
+
+
+_OUTBOX = OutboxMessage.__table__
+_READ = select(*(c for c in _OUTBOX.c if c.name != "id")).where(
+    _OUTBOX.c.idempotency_key == bindparam("key")
+)
+
+
+def test_a_driver_statement_reads_what_core_reads(app):
+    """Enums, aware datetimes, booleans, None and odd text come back as Core gives them."""
+    with app.app_context():
+        insert_rows(_OUTBOX, _outbox_rows(6, "read"))
+        db.session.commit()
+        statement = DriverStatement(_READ)
+        with db.engine.connect() as connection:
+            for i in range(6):
+                ours = statement.first(connection, key=f"read:{i}")
+                core = connection.execute(_READ, {"key": f"read:{i}"}).one()
+                assert tuple(ours) == tuple(core)
+                assert ours._fields == tuple(core._fields)
+            assert isinstance(ours.status, DeliveryStatus)
+            assert ours.send_after.tzinfo is UTC
+            assert statement.first(connection, key="read:none") is None
+
+
+def test_a_driver_statement_writes_what_core_writes(app):
+    """The same UPDATE through the driver and through Core leaves the same row behind,
+    literal values in the statement included."""
+    later = (NOW + timedelta(hours=3)).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    values = {
+        "status": DeliveryStatus.FAILED,
+        "last_attempt_at": later,
+        "delivered_at": None,
+        "data_sent_unconfirmed": True,
+        "last_error": 'refused: "550"\n\ttab',
+        "smtp_code": 550,
+    }
+    change = (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.idempotency_key == bindparam("key"))
+        .where(_OUTBOX.c.status != DeliveryStatus.CANCELLED)
+        .values({**{name: bindparam(name) for name in values}, "claimed_by": "worker-1"})
+    )
+    with app.app_context():
+        insert_rows(_OUTBOX, _outbox_rows(1, "ours") + _outbox_rows(1, "core"))
+        db.session.commit()
+        with db.engine.connect() as connection:
+            with connection.begin():
+                changed = DriverStatement(change).execute(connection, key="ours:0", **values)
+                connection.execute(change, {"key": "core:0", **values})
+            assert changed == 1
+            ours, core = (
+                connection.execute(_READ, {"key": f"{k}:0"}).one() for k in ("ours", "core")
+            )
+            # Stored as Core stores it, so comparisons in SQL find both rows.
+            found = select(_OUTBOX.c.idempotency_key).where(_OUTBOX.c.last_attempt_at == later)
+            assert sorted(connection.scalars(found)) == ["core:0", "ours:0"]
+        ours, core = ours._asdict(), core._asdict()
+        for row in (ours, core):  # the only columns that carry the prefix
+            del row["idempotency_key"], row["message_id"]
+        assert ours == core
+        ours = SimpleNamespace(**ours)
+        assert (ours.status, ours.claimed_by, ours.last_attempt_at) == (
+            DeliveryStatus.FAILED,
+            "worker-1",
+            later,
+        )
+        assert ours.last_attempt_at.tzinfo is UTC
+
+
+def test_a_driver_statement_runs_in_the_callers_transaction(app):
+    statement = DriverStatement(
+        update(_OUTBOX).where(_OUTBOX.c.idempotency_key == bindparam("key")).values(attempts=9)
+    )
+    with app.app_context():
+        insert_rows(_OUTBOX, _outbox_rows(1, "undo"))
+        db.session.commit()
+        with db.engine.connect() as connection:
+            with connection.begin() as transaction:
+                assert statement.execute(connection, key="undo:0") == 1
+                transaction.rollback()
+            with connection.begin():
+                assert connection.scalar(select(_OUTBOX.c.attempts)) == 0
+                statement.execute(connection, key="undo:0")
+        with db.engine.connect() as other:
+            assert other.scalar(select(_OUTBOX.c.attempts)) == 9
+
+
+def test_a_driver_statement_refuses_wrong_parameters_and_expanding_lists(app):
+    with app.app_context(), db.engine.connect() as connection:
+        statement = DriverStatement(_READ)
+        with pytest.raises(TypeError, match=r"missing: \['key'\]"):
+            statement.first(connection)
+        with pytest.raises(TypeError, match=r"unknown: \['kee'\]"):
+            statement.first(connection, key="x", kee="x")
+        listing = DriverStatement(select(_OUTBOX.c.id).where(_OUTBOX.c.id.in_([1, 2])))
+        with pytest.raises(ValueError, match="plainly named"):
+            listing.first(connection)
+
+
+def test_a_driver_statement_raises_the_databases_refusal_as_core_does(app):
+    taken = DriverStatement(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.idempotency_key == bindparam("key"))
+        .values(message_id=bindparam("message_id"))
+    )
+    with app.app_context():
+        insert_rows(_OUTBOX, _outbox_rows(2, "clash"))
+        db.session.commit()
+        with db.engine.connect() as connection:
+            with pytest.raises(IntegrityError), connection.begin():
+                taken.execute(connection, key="clash:0", message_id="<clash.1@example.com>")
+            # The connection is usable again once the transaction has been rolled back.
+            assert (
+                connection.scalar(
+                    select(_OUTBOX.c.message_id).where(_OUTBOX.c.idempotency_key == "clash:0")
+                )
+                == "<clash.0@example.com>"
+            )
 
 
 def test_bulk_pauses_the_collector_and_always_resumes_it():

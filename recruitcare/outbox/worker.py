@@ -4,8 +4,10 @@ Claiming is a short transaction of its own (on PostgreSQL ``FOR UPDATE SKIP LOCK
 workers never share a message); every result is then committed on its own, before the next
 message is sent, so a worker that dies loses at most the message in hand, which the next
 worker resends with the same Message-ID once the claim's lease has run out. A batch's
-transactions share one database connection, and the email is written by ``build_payload``,
-so a message costs little more than its SMTP round trips and its commit.
+transactions share one database connection held for the batch (checking one out of the pool
+per message would cost three round trips more), their statements go straight to the driver,
+and the email is written by ``build_payload``, so a message costs little more than its SMTP
+and database round trips.
 """
 
 import logging
@@ -15,14 +17,13 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Update, bindparam, case, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, case, insert, or_, select, update
 
 from recruitcare.clock import utcnow
+from recruitcare.dbutil import DriverStatement
 from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.domain.outbox import (
     Classification,
@@ -32,7 +33,7 @@ from recruitcare.domain.outbox import (
     classify,
 )
 from recruitcare.extensions import db
-from recruitcare.models import Application, Candidate, OutboxMessage
+from recruitcare.models import Application, Candidate, CandidateLink, OutboxMessage
 from recruitcare.outbox.mailer import (
     FileMailer,
     MailerUnavailable,
@@ -102,7 +103,8 @@ def claim_due(
 
     Due means scheduled or retrying with its time come (by ``due_by``, default ``now``), or
     claimed by a worker whose lease ran out (it died): such a message may have gone out
-    already, which is flagged.
+    already, which is flagged. One UPDATE takes the oldest due rows that no other worker has
+    locked (PostgreSQL's ``SKIP LOCKED``) and says which they were.
     """
     due = or_(
         OutboxMessage.status.in_((DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING))
@@ -110,30 +112,30 @@ def claim_due(
         (OutboxMessage.status == DeliveryStatus.SENDING)
         & (OutboxMessage.claimed_at <= now - lease),
     )
-    ids = db.session.scalars(
+    oldest_due = (
         select(OutboxMessage.id)
         .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    ).all()
-    if ids:
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(
-                data_sent_unconfirmed=case(
-                    (OutboxMessage.status == DeliveryStatus.SENDING, True),
-                    else_=OutboxMessage.data_sent_unconfirmed,
-                ),
-                status=DeliveryStatus.SENDING,
-                claimed_by=worker,
-                claimed_at=now,
-            )
-            .execution_options(synchronize_session=False)
+    )
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(oldest_due.scalar_subquery()))
+        .values(
+            data_sent_unconfirmed=case(
+                (OutboxMessage.status == DeliveryStatus.SENDING, True),
+                else_=OutboxMessage.data_sent_unconfirmed,
+            ),
+            status=DeliveryStatus.SENDING,
+            claimed_by=worker,
+            claimed_at=now,
         )
+        .returning(OutboxMessage.id, OutboxMessage.next_attempt_at)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
-    return list(ids)
+    return [row.id for row in sorted(claimed, key=lambda row: (row.next_attempt_at, row.id))]
 
 
 def renew(ids: list[int], *, worker: str, now: datetime) -> None:
@@ -175,33 +177,6 @@ def release(ids: list[int], *, worker: str) -> int:
     )
     db.session.commit()
     return result.rowcount
-
-
-@contextmanager
-def _one_connection():
-    """Run a batch's transactions (one per message) on one connection held for the batch.
-
-    The session otherwise hands its connection back to the pool at every commit and checks
-    one out again, with a ping on PostgreSQL, for the next message: three round trips more
-    per message than the work itself. Only done when the caller's session has no
-    transaction open, so nothing of the caller's is committed or left waiting for a lock.
-    """
-    registry = db.session.registry
-    previous = registry() if registry.has() else None
-    if previous is not None and previous.in_transaction():
-        yield
-        return
-    with db.engine.connect() as connection:
-        session = Session(bind=connection)
-        registry.set(session)
-        try:
-            yield
-        finally:
-            session.close()
-            if previous is None:
-                registry.clear()
-            else:
-                registry.set(previous)
 
 
 class Worker:
@@ -277,10 +252,15 @@ class Worker:
         report = Report(claimed=len(ids))
         if not ids:
             return report
-        with _one_connection():
-            return self._deliver_all(ids, report, now)
+        if db.session().in_transaction():
+            # Nothing of the caller's may hold a lock the batch's own connection waits for.
+            db.session.commit()
+        with db.engine.connect() as connection:
+            return self._deliver_all(connection, ids, report, now)
 
-    def _deliver_all(self, ids: list[int], report: Report, now: datetime | None) -> Report:
+    def _deliver_all(
+        self, connection: Connection, ids: list[int], report: Report, now: datetime | None
+    ) -> Report:
         clock = self.clock if now is None else (lambda: now)
         mailer = self.mailer_factory()
         unavailable: str | None = None
@@ -293,7 +273,9 @@ class Worker:
                 if clock() - claimed_at > self.settings.lease / 2:
                     claimed_at = clock()
                     renew(ids[done:], worker=self.name, now=claimed_at)
-                outcome, unavailable = self._deliver(message_id, mailer, clock, unavailable)
+                outcome, unavailable = self._deliver(
+                    connection, message_id, mailer, clock, unavailable
+                )
                 report.outcomes[outcome] += 1
                 done += 1
         except BaseException:
@@ -313,27 +295,39 @@ class Worker:
         return report
 
     def _deliver(
-        self, message_id: int, mailer, clock, unavailable: str | None
+        self, connection: Connection, message_id: int, mailer, clock, unavailable: str | None
     ) -> tuple[str, str | None]:
-        """Re-check, send and record one message.
+        """Re-check, send and record one message, in a transaction of its own.
 
         Returns what became of it, and the reason the mail server cannot be reached (then the
         rest of the batch is recorded as a retry without trying again). The row stays locked
         (on PostgreSQL) from the re-check to the commit of the result, so a cancel waits for
-        the outcome instead of racing it. Plain column reads and one UPDATE keep this loop
-        cheap: it runs once per message.
+        the outcome instead of racing it.
         """
-        row = db.session.connection().execute(_RECHECK, {"message_id": message_id}).one_or_none()
+        with connection.begin():
+            outcome, unavailable, note = self._attempt(
+                connection, message_id, mailer, clock, unavailable
+            )
+        if note:
+            log.info("outbox message %d %s", message_id, note)
+        return outcome, unavailable
+
+    def _attempt(
+        self, connection: Connection, message_id: int, mailer, clock, unavailable: str | None
+    ) -> tuple[str, str | None, str]:
+        """The body of ``_deliver``; also returns what to log once the result is committed.
+
+        It runs once per message, so its statements go straight to the driver.
+        """
+        row = _RECHECK.first(connection, message_id=message_id)
         if row is None:
-            db.session.commit()
-            return "gone", unavailable
+            return "gone", unavailable, ""
         if row.status is not DeliveryStatus.SENDING or row.claimed_by != self.name:
-            db.session.commit()
-            log.info("outbox message %d skipped: %s", message_id, row.status.value)
-            return "skipped", unavailable
+            return "skipped", unavailable, f"skipped: {row.status.value}"
         now = clock()
         if row.anonymised_at is not None:
-            self._update(
+            _update(
+                connection,
                 message_id,
                 status=DeliveryStatus.CANCELLED,
                 cancelled_at=now,
@@ -341,16 +335,13 @@ class Worker:
                 claimed_by=None,
                 claimed_at=None,
             )
-            db.session.commit()
-            log.info("outbox message %d cancelled: candidate anonymised", message_id)
-            return DeliveryStatus.CANCELLED.value, unavailable
+            return DeliveryStatus.CANCELLED.value, unavailable, "cancelled: candidate anonymised"
 
         result: SendResult | None = None
         # The candidate's private link is made now, so only its hash is ever stored.
-        text_body, html_body = materialize(
-            row.text_body, row.html_body, row.application_id, now=now
-        )
-        db.session.flush()
+        text_body, html_body, link = materialize(row.text_body, row.html_body, row.application_id)
+        if link is not None:
+            _ADD_LINK.execute(connection, **link, created_at=now)
         try:
             payload = build_payload(
                 sender_name=row.sender_name or self.settings.sender_name,
@@ -393,34 +384,27 @@ class Worker:
             now=clock(),
             policy=self.settings.retry,
         )
-        self._update(message_id, **values)
-        db.session.commit()
-        log.info(
-            "outbox message %d %s smtp=%s attempt=%d",
-            message_id,
-            values["status"].value,
-            "-" if code is None else code,
-            values["attempts"],
+        _update(connection, message_id, **values)
+        status = values["status"].value
+        smtp = "-" if code is None else code
+        return status, unavailable, f"{status} smtp={smtp} attempt={values['attempts']}"
+
+
+def _update(connection: Connection, message_id: int, **values) -> None:
+    """One UPDATE of the message's row, its statement compiled once for each set of columns
+    (a handful: delivered, retrying, ...)."""
+    statement = _updates.get(frozenset(values))
+    if statement is None:
+        table = OutboxMessage.__table__
+        statement = _updates[frozenset(values)] = DriverStatement(
+            update(table)
+            .where(table.c.id == bindparam("message_id_"))
+            .values({name: bindparam(name) for name in values})
         )
-        return values["status"].value, unavailable
-
-    @staticmethod
-    def _update(message_id: int, **values) -> None:
-        """One UPDATE of the message's row; the statement for each set of columns is built
-        once, so the loop does not pay for building and caching it on every message."""
-        statement = _updates.get(frozenset(values))
-        if statement is None:
-            table = OutboxMessage.__table__
-            statement = _updates[frozenset(values)] = (
-                update(table)
-                .where(table.c.id == bindparam("message_id_"))
-                .values({name: bindparam(name) for name in values})
-            )
-        db.session.connection().execute(statement, {"message_id_": message_id, **values})
+    statement.execute(connection, message_id_=message_id, **values)
 
 
-# UPDATE statements by the set of columns they write (a handful: delivered, retrying, ...).
-_updates: dict[frozenset[str], Update] = {}
+_updates: dict[frozenset[str], DriverStatement] = {}
 
 
 def attempt_values(
@@ -465,7 +449,7 @@ def attempt_values(
 
 
 # The re-check before sending: is the message still ours and still owed, and what to send.
-_RECHECK = (
+_RECHECK = DriverStatement(
     select(
         OutboxMessage.status,
         OutboxMessage.claimed_by,
@@ -487,4 +471,10 @@ _RECHECK = (
     .outerjoin(Candidate, Application.candidate_id == Candidate.id)
     .where(OutboxMessage.id == bindparam("message_id"))
     .with_for_update(of=OutboxMessage)
+)
+
+_ADD_LINK = DriverStatement(
+    insert(CandidateLink.__table__).values(
+        {name: bindparam(name) for name in ("application_id", "token_hash", "created_at")}
+    )
 )

@@ -16,15 +16,17 @@ def issue_link(application_id: int, *, now: datetime) -> str:
     return token
 
 
-def materialize(text: str, html: str, application_id: int | None, *, now: datetime):
+def materialize(text: str, html: str, application_id: int | None):
     """Swap the link placeholder in a message for a working link, at the moment of sending.
 
-    Returns the two bodies; a message without the placeholder is returned unchanged and
-    issues nothing.
+    Returns the two bodies and the link's row for the caller to store with the message's
+    result (only the token's hash); a message without the placeholder comes back unchanged,
+    with no row.
     """
     if application_id is None or (
         LINK_TOKEN_PLACEHOLDER not in text and LINK_TOKEN_PLACEHOLDER not in html
     ):
-        return text, html
-    token = issue_link(application_id, now=now)
-    return fill_link(text, token), fill_link(html, token)
+        return text, html, None
+    token = new_token()
+    link = {"application_id": application_id, "token_hash": hash_token(token)}
+    return fill_link(text, token), fill_link(html, token), link
