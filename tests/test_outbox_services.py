@@ -7,7 +7,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text, update
 
 from recruitcare import dbutil
 from recruitcare.dbutil import in_batch
@@ -590,6 +590,44 @@ def test_a_stale_claim_is_taken_over_and_flagged(app):
         taken = db.session.get(OutboxMessage, message.id)
         assert (taken.claimed_by, taken.claimed_at) == ("b", later)
         assert taken.data_sent_unconfirmed  # the dead worker may have sent it
+
+
+def test_a_claim_walks_the_pending_index_in_order(app):
+    """The claim reads the batch it takes off the index of pending messages, in claiming
+    order, instead of sorting every due message (a queue of 10,000 took 35 ms a claim)."""
+    with app.app_context():
+        # Each message due a minute before the one queued before it: the last is the oldest.
+        messages = [queue(send_after=NOW - timedelta(minutes=i)) for i in range(300)]
+        db.session.commit()
+        ids = [message.id for message in messages]
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids[::3]))
+            .values(status=DeliveryStatus.DELIVERED)
+        )
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        seen = []
+        record = lambda *args: seen.append(args[2:4])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            claimed = claim_due(worker="w", now=NOW, limit=10, lease=timedelta(minutes=10))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert claimed == [i for i in reversed(ids) if i not in ids[::3]][:10]
+        [(statement, parameters)] = seen
+        postgresql = db.engine.dialect.name == "postgresql"
+        cursor = db.session.connection().connection.cursor()
+        try:
+            cursor.execute(
+                ("EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN ") + statement, parameters
+            )
+            plan = "\n".join(str(row[0] if postgresql else row[3]) for row in cursor.fetchall())
+        finally:
+            cursor.close()
+            db.session.rollback()
+        assert "ix_outbox_messages_pending" in plan
+        assert "Sort" not in plan and "B-TREE" not in plan
 
 
 class RecordingMailer(FileMailer):

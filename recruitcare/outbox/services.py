@@ -26,6 +26,7 @@ from recruitcare.domain.outbox import (
 )
 from recruitcare.extensions import db
 from recruitcare.models import Application, OutboxMessage
+from recruitcare.models.outbox import PENDING
 from recruitcare.outbox.mailer import message_id_domain
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
     "status_counts",
 ]
 
-PENDING = (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING, DeliveryStatus.RETRYING)
 DUE = (DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING)
 HEADER_FIELDS = ("recipient", "recipient_name", "sender_name", "reply_to", "subject")
 

@@ -34,6 +34,7 @@ from recruitcare.domain.outbox import (
 )
 from recruitcare.extensions import db
 from recruitcare.models import Application, Candidate, CandidateLink, OutboxMessage
+from recruitcare.models.outbox import pending_as_written
 from recruitcare.outbox.mailer import (
     FileMailer,
     MailerUnavailable,
@@ -104,17 +105,24 @@ def claim_due(
     Due means scheduled or retrying with its time come (by ``due_by``, default ``now``), or
     claimed by a worker whose lease ran out (it died): such a message may have gone out
     already, which is flagged. One UPDATE takes the oldest due rows that no other worker has
-    locked (PostgreSQL's ``SKIP LOCKED``) and says which they were.
+    locked (PostgreSQL's ``SKIP LOCKED``) and says which they were. It walks the index of
+    pending messages in order up to ``now`` (a message being sent was due when claimed), so
+    it reads about a batch of rows however many are waiting.
     """
+    due_by = now if due_by is None else due_by
     due = or_(
         OutboxMessage.status.in_((DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING))
-        & (OutboxMessage.next_attempt_at <= (now if due_by is None else due_by)),
+        & (OutboxMessage.next_attempt_at <= due_by),
         (OutboxMessage.status == DeliveryStatus.SENDING)
         & (OutboxMessage.claimed_at <= now - lease),
     )
     oldest_due = (
         select(OutboxMessage.id)
-        .where(due)
+        .where(
+            pending_as_written(OutboxMessage.status),
+            OutboxMessage.next_attempt_at <= max(now, due_by),
+            due,
+        )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
