@@ -7,10 +7,10 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, func, select, text
 
 from recruitcare import dbutil
-from recruitcare.dbutil import in_batch
+from recruitcare.dbutil import in_batch, insert_rows
 from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.extensions import db
 from recruitcare.models import OutboxMessage
@@ -594,18 +594,46 @@ def test_a_stale_claim_is_taken_over_and_flagged(app):
 
 def test_a_claim_walks_the_pending_index_in_order(app):
     """The claim reads the batch it takes off the index of pending messages, in claiming
-    order, instead of sorting every due message (a queue of 10,000 took 35 ms a claim)."""
+    order, instead of sorting every due message (a queue of 10,000 took 35 ms a claim).
+    On PostgreSQL it does so even before the table has statistics, as right after a bulk
+    enqueue, when the planner would otherwise sort these 6,000 pending rows."""
+    rows = [
+        {
+            "purpose": "closure",
+            "idempotency_key": f"walk:{i}",
+            "recipient": f"person{i}@mail.example",
+            "recipient_name": "",
+            "sender_name": "",
+            "reply_to": "",
+            "subject": "About your application",
+            "text_body": "Thank you for your time. " * 20,
+            "html_body": "<p>Thank you for your time.</p>" * 20,
+            "message_id": f"<walk.{i}@mail.example>",
+            "status": DeliveryStatus.DELIVERED if i % 3 == 0 else DeliveryStatus.SCHEDULED,
+            "send_after": NOW,
+            "next_attempt_at": NOW - timedelta(seconds=i % 1000),
+            "attempts": 0,
+            "data_sent_unconfirmed": False,
+            "last_error": "",
+            "cancel_reason": "",
+            "created_at": NOW,
+        }
+        for i in range(9000)
+    ]
     with app.app_context():
-        # Each message due a minute before the one queued before it: the last is the oldest.
-        messages = [queue(send_after=NOW - timedelta(minutes=i)) for i in range(300)]
+        insert_rows(OutboxMessage.__table__, rows)
+        postgresql = db.engine.dialect.name == "postgresql"
+        if not postgresql:
+            db.session.execute(text("ANALYZE"))
         db.session.commit()
-        ids = [message.id for message in messages]
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids[::3]))
-            .values(status=DeliveryStatus.DELIVERED)
+        oldest = list(
+            db.session.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status == DeliveryStatus.SCHEDULED)
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(10)
+            )
         )
-        db.session.execute(text("ANALYZE"))
         db.session.commit()
         seen = []
         record = lambda *args: seen.append(args[2:4])  # noqa: E731
@@ -614,11 +642,12 @@ def test_a_claim_walks_the_pending_index_in_order(app):
             claimed = claim_due(worker="w", now=NOW, limit=10, lease=timedelta(minutes=10))
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
-        assert claimed == [i for i in reversed(ids) if i not in ids[::3]][:10]
-        [(statement, parameters)] = seen
-        postgresql = db.engine.dialect.name == "postgresql"
+        assert claimed == oldest
         cursor = db.session.connection().connection.cursor()
         try:
+            for statement, parameters in seen[:-1]:  # the claim's own planner settings
+                cursor.execute(statement, parameters)
+            statement, parameters = seen[-1]
             cursor.execute(
                 ("EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN ") + statement, parameters
             )

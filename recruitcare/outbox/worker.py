@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, case, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, case, insert, or_, select, text, update
 
 from recruitcare.clock import utcnow
 from recruitcare.dbutil import DriverStatement
@@ -107,7 +107,8 @@ def claim_due(
     already, which is flagged. One UPDATE takes the oldest due rows that no other worker has
     locked (PostgreSQL's ``SKIP LOCKED``) and says which they were. It walks the index of
     pending messages in order up to ``now`` (a message being sent was due when claimed), so
-    it reads about a batch of rows however many are waiting.
+    it reads about a batch of rows however many are waiting (on SQLite, once the table has
+    been analysed).
     """
     due_by = now if due_by is None else due_by
     due = or_(
@@ -127,6 +128,10 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Right after a bulk enqueue, before the table has statistics, the planner would
+        # rather sort every due row than walk the index; for this transaction it may not.
+        db.session.execute(text("SET LOCAL enable_sort = off"))
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(oldest_due.scalar_subquery()))
