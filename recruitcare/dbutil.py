@@ -162,9 +162,19 @@ class DriverStatement:
         compiled, row = self._run(connection, params, lambda cursor: cursor.fetchone())
         return None if row is None else compiled.row(row)
 
+    def all(self, connection, **params) -> list:
+        """Every row, as named tuples (a SELECT, or a statement with RETURNING)."""
+        compiled, rows = self._run(connection, params, lambda cursor: cursor.fetchall())
+        return [compiled.row(row) for row in rows]
+
     def execute(self, connection, **params) -> int:
         """Run it; the number of rows it changed."""
         return self._run(connection, params, lambda cursor: cursor.rowcount)[1]
+
+    def sent(self, dialect, **params) -> tuple[str, Any]:
+        """The SQL and the driver's arguments it would send (to EXPLAIN it, say)."""
+        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        return compiled.sql, compiled.arguments(params)
 
     def _run(self, connection, params: dict, read: Callable):
         dialect = connection.dialect
@@ -185,8 +195,8 @@ class DriverStatement:
         compiled = self.statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.escaped_bind_names:
             raise ValueError("DriverStatement takes plainly named parameters only")
-        binds = compiled.binds
-        columns = getattr(self.statement, "selected_columns", None)
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        columns = self.statement.exported_columns or None  # selected or RETURNING
         result = _Compiled(
             sql=compiled.string,
             order=tuple(compiled.positiontup) if compiled.positional else None,

@@ -328,6 +328,29 @@ def test_a_driver_statement_writes_what_core_writes(app):
         assert ours.last_attempt_at.tzinfo is UTC
 
 
+def test_a_driver_statement_returns_every_row_of_an_update(app):
+    statement = DriverStatement(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.status == DeliveryStatus.RETRYING)
+        .values(status=DeliveryStatus.FAILED, last_attempt_at=bindparam("at"))
+        .returning(_OUTBOX.c.idempotency_key, _OUTBOX.c.status, _OUTBOX.c.last_attempt_at)
+    )
+    with app.app_context():
+        insert_rows(_OUTBOX, _outbox_rows(6, "many"))
+        db.session.commit()
+        with db.engine.connect() as connection, connection.begin():
+            rows = statement.all(connection, at=NOW)
+        assert sorted(rows) == [(f"many:{i}", DeliveryStatus.FAILED, NOW) for i in (1, 3, 5)]
+        assert rows[0]._fields == ("idempotency_key", "status", "last_attempt_at")
+        # What it sends: values written into the statement go under their own names.
+        sql, arguments = statement.sent(db.engine.dialect, at=NOW)
+        assert "RETURNING" in sql
+        if db.engine.dialect.name == "postgresql":
+            assert arguments == {"status": "failed", "at": NOW, "status_1": "retrying"}
+        else:
+            assert arguments == ("failed", "2026-11-22 09:00:00.000000", "retrying")
+
+
 def test_a_driver_statement_runs_in_the_callers_transaction(app):
     statement = DriverStatement(
         update(_OUTBOX).where(_OUTBOX.c.idempotency_key == bindparam("key")).values(attempts=9)

@@ -15,6 +15,7 @@ from recruitcare.domain.enums import DeliveryStatus
 from recruitcare.extensions import db
 from recruitcare.models import OutboxMessage
 from recruitcare.outbox import services as outbox
+from recruitcare.outbox import worker as worker_module
 from recruitcare.outbox.mailer import FileMailer, SendResult, mail_backend
 from recruitcare.outbox.worker import Worker, claim_due
 from tests.factories import NOW, make_application, make_candidate
@@ -643,14 +644,20 @@ def test_a_claim_walks_the_pending_index_in_order(app):
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
         assert claimed == oldest
+        sql, arguments = worker_module._CLAIM.sent(
+            db.engine.dialect,
+            worker="w",
+            now=NOW,
+            due_by=NOW,
+            until=NOW,
+            stale_before=NOW - timedelta(minutes=10),
+            limit=10,
+        )
         cursor = db.session.connection().connection.cursor()
         try:
-            for statement, parameters in seen[:-1]:  # the claim's own planner settings
+            for statement, parameters in seen:  # what the claim set up beside its UPDATE
                 cursor.execute(statement, parameters)
-            statement, parameters = seen[-1]
-            cursor.execute(
-                ("EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN ") + statement, parameters
-            )
+            cursor.execute(("EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN ") + sql, arguments)
             plan = "\n".join(str(row[0] if postgresql else row[3]) for row in cursor.fetchall())
         finally:
             cursor.close()

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, case, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, case, insert, or_, select, update
 
 from recruitcare.clock import utcnow
 from recruitcare.dbutil import DriverStatement
@@ -111,42 +111,20 @@ def claim_due(
     been analysed).
     """
     due_by = now if due_by is None else due_by
-    due = or_(
-        OutboxMessage.status.in_((DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING))
-        & (OutboxMessage.next_attempt_at <= due_by),
-        (OutboxMessage.status == DeliveryStatus.SENDING)
-        & (OutboxMessage.claimed_at <= now - lease),
-    )
-    oldest_due = (
-        select(OutboxMessage.id)
-        .where(
-            pending_as_written(OutboxMessage.status),
-            OutboxMessage.next_attempt_at <= max(now, due_by),
-            due,
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
         # Right after a bulk enqueue, before the table has statistics, the planner would
         # rather sort every due row than walk the index; for this transaction it may not.
-        db.session.execute(text("SET LOCAL enable_sort = off"))
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(oldest_due.scalar_subquery()))
-        .values(
-            data_sent_unconfirmed=case(
-                (OutboxMessage.status == DeliveryStatus.SENDING, True),
-                else_=OutboxMessage.data_sent_unconfirmed,
-            ),
-            status=DeliveryStatus.SENDING,
-            claimed_by=worker,
-            claimed_at=now,
-        )
-        .returning(OutboxMessage.id, OutboxMessage.next_attempt_at)
-        .execution_options(synchronize_session=False)
-    ).all()
+        connection.exec_driver_sql("SET LOCAL enable_sort = off")
+    claimed = _CLAIM.all(
+        connection,
+        worker=worker,
+        now=now,
+        due_by=due_by,
+        until=max(now, due_by),
+        stale_before=now - lease,
+        limit=limit,
+    )
     db.session.commit()
     return [row.id for row in sorted(claimed, key=lambda row: (row.next_attempt_at, row.id))]
 
@@ -460,6 +438,40 @@ def attempt_values(
         values.update(status=DeliveryStatus.FAILED, last_error=step.reason)
     return values
 
+
+# The claim, built once: it runs for every batch.
+_OLDEST_DUE = (
+    select(OutboxMessage.id)
+    .where(
+        pending_as_written(OutboxMessage.status),
+        OutboxMessage.next_attempt_at <= bindparam("until"),
+        or_(
+            (OutboxMessage.status == DeliveryStatus.SCHEDULED)
+            & (OutboxMessage.next_attempt_at <= bindparam("due_by")),
+            (OutboxMessage.status == DeliveryStatus.RETRYING)
+            & (OutboxMessage.next_attempt_at <= bindparam("due_by")),
+            (OutboxMessage.status == DeliveryStatus.SENDING)
+            & (OutboxMessage.claimed_at <= bindparam("stale_before")),
+        ),
+    )
+    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = DriverStatement(
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.id.in_(_OLDEST_DUE.scalar_subquery()))
+    .values(
+        data_sent_unconfirmed=case(
+            (OutboxMessage.status == DeliveryStatus.SENDING, True),
+            else_=OutboxMessage.data_sent_unconfirmed,
+        ),
+        status=DeliveryStatus.SENDING,
+        claimed_by=bindparam("worker"),
+        claimed_at=bindparam("now"),
+    )
+    .returning(OutboxMessage.id, OutboxMessage.next_attempt_at)
+)
 
 # The re-check before sending: is the message still ours and still owed, and what to send.
 _RECHECK = DriverStatement(
