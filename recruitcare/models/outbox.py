@@ -19,7 +19,7 @@ def pending_as_written(status: ColumnElement) -> ColumnElement[bool]:
     """``status IN (...)`` for the pending states, their values written into the SQL rather
     than bound, as in the partial index on pending messages: the planner can then match
     the two whatever plan it keeps for the statement."""
-    return status.in_([literal_column(value) for value in _PENDING_VALUES.split(", ")])
+    return status.in_([literal_column(f"'{state.value}'") for state in PENDING])
 
 
 class OutboxMessage(db.Model):

@@ -445,10 +445,8 @@ _OLDEST_DUE = (
     .where(
         pending_as_written(OutboxMessage.status),
         OutboxMessage.next_attempt_at <= bindparam("until"),
-        or_(
-            (OutboxMessage.status == DeliveryStatus.SCHEDULED)
-            & (OutboxMessage.next_attempt_at <= bindparam("due_by")),
-            (OutboxMessage.status == DeliveryStatus.RETRYING)
+        or_(  # scheduled or retrying, and due; or claimed by a worker that went silent
+            (OutboxMessage.status != DeliveryStatus.SENDING)
             & (OutboxMessage.next_attempt_at <= bindparam("due_by")),
             (OutboxMessage.status == DeliveryStatus.SENDING)
             & (OutboxMessage.claimed_at <= bindparam("stale_before")),
