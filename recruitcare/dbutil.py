@@ -173,12 +173,12 @@ class DriverStatement:
 
     def sent(self, dialect, **params) -> tuple[str, Any]:
         """The SQL and the driver's arguments it would send (to EXPLAIN it, say)."""
-        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        compiled = self._for(dialect)
         return compiled.sql, compiled.arguments(params)
 
     def _run(self, connection, params: dict, read: Callable):
         dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        compiled = self._for(dialect)
         arguments = compiled.arguments(params)
         cursor = connection.connection.cursor()
         try:
@@ -191,13 +191,19 @@ class DriverStatement:
         finally:
             cursor.close()
 
+    def _for(self, dialect) -> "_Compiled":
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self._compile(dialect)
+        return compiled
+
     def _compile(self, dialect) -> "_Compiled":
         compiled = self.statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.escaped_bind_names:
             raise ValueError("DriverStatement takes plainly named parameters only")
         binds = {name: bind for bind, name in compiled.bind_names.items()}
         columns = self.statement.exported_columns or None  # selected or RETURNING
-        result = _Compiled(
+        return _Compiled(
             sql=compiled.string,
             order=tuple(compiled.positiontup) if compiled.positional else None,
             given={name: bind.effective_value for name, bind in binds.items() if not bind.required},
@@ -211,8 +217,6 @@ class DriverStatement:
                 for column in columns or ()
             ),
         )
-        self._compiled[dialect.name] = result
-        return result
 
 
 @dataclass(frozen=True)
