@@ -12,14 +12,15 @@ from recruitcare.models.types import EnumText, UTCDateTime
 
 # The states of a message still on its way.
 PENDING = (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING, DeliveryStatus.RETRYING)
-_PENDING_VALUES = ", ".join(f"'{status.value}'" for status in PENDING)
+_PENDING_LITERALS = tuple(f"'{status.value}'" for status in PENDING)
+_PENDING_SQL = f"status IN ({', '.join(_PENDING_LITERALS)})"
 
 
 def pending_as_written(status: ColumnElement) -> ColumnElement[bool]:
     """``status IN (...)`` for the pending states, their values written into the SQL rather
     than bound, as in the partial index on pending messages: the planner can then match
     the two whatever plan it keeps for the statement."""
-    return status.in_([literal_column(f"'{state.value}'") for state in PENDING])
+    return status.in_([literal_column(value) for value in _PENDING_LITERALS])
 
 
 class OutboxMessage(db.Model):
@@ -39,8 +40,8 @@ class OutboxMessage(db.Model):
             "ix_outbox_messages_pending",
             "next_attempt_at",
             "id",
-            postgresql_where=text(f"status IN ({_PENDING_VALUES})"),
-            sqlite_where=text(f"status IN ({_PENDING_VALUES})"),
+            postgresql_where=text(_PENDING_SQL),
+            sqlite_where=text(_PENDING_SQL),
         ),
     )
 

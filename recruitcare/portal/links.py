@@ -7,12 +7,16 @@ from recruitcare.extensions import db
 from recruitcare.models import CandidateLink
 
 
+def new_link(application_id: int) -> tuple[str, dict]:
+    """A fresh token for the application, and the row that records it (only its hash)."""
+    token = new_token()
+    return token, {"application_id": application_id, "token_hash": hash_token(token)}
+
+
 def issue_link(application_id: int, *, now: datetime) -> str:
     """A fresh token for the application; only its hash is added to the session."""
-    token = new_token()
-    db.session.add(
-        CandidateLink(application_id=application_id, token_hash=hash_token(token), created_at=now)
-    )
+    token, link = new_link(application_id)
+    db.session.add(CandidateLink(**link, created_at=now))
     return token
 
 
@@ -27,6 +31,5 @@ def materialize(text: str, html: str, application_id: int | None):
         LINK_TOKEN_PLACEHOLDER not in text and LINK_TOKEN_PLACEHOLDER not in html
     ):
         return text, html, None
-    token = new_token()
-    link = {"application_id": application_id, "token_hash": hash_token(token)}
+    token, link = new_link(application_id)
     return fill_link(text, token), fill_link(html, token), link
