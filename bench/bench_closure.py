@@ -6,7 +6,10 @@ check (language checker, personal touch, near-duplicate flags) and enqueuing (ap
 the outbox and committing). The target is rendering and enqueuing 10,000 messages in under
 2 seconds.
 
-Two baselines, measured in the same run on the same rows after the close-out is rolled back:
+The close-out runs ``--rounds`` times (3) on the same applications, its rows removed in
+between; the figures are the median round's, and ``rounds`` lists every round's total.
+
+Two baselines, measured in the same run on the same rows after the close-outs are removed:
 a bare bulk INSERT of the same outbox rows, and a bare bulk INSERT of everything approving
 writes (the outbox rows, the closures and the approval's one audit event), which is the floor
 for the enqueue step.
@@ -17,7 +20,7 @@ sends; on PostgreSQL the rows go in by COPY straight through the driver, which i
 see. ``--database`` runs it against another database (an empty PostgreSQL one, say); it
 creates the tables and drops them all at the end, so never point it at real data.
 
-    python bench/bench_closure.py [COUNT] [--database URL]
+    python bench/bench_closure.py [COUNT] [--database URL] [--rounds N]
 """
 
 import argparse
@@ -28,7 +31,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,10 +43,17 @@ from recruitcare.domain import messages as wording  # noqa: E402
 from recruitcare.domain.enums import ClosureStatus, DeliveryStatus, Role  # noqa: E402
 from recruitcare.domain.language import load_rules  # noqa: E402
 from recruitcare.extensions import db  # noqa: E402
-from recruitcare.models import Application, AuditEvent, ClosureMessage, OutboxMessage  # noqa: E402
+from recruitcare.models import (  # noqa: E402
+    Application,
+    AuditEvent,
+    ClosureMessage,
+    OutboxMessage,
+    User,
+)
 from tests.factories import bulk_applications, make_requisition, make_user  # noqa: E402
 
 COUNT = 10_000
+ROUNDS = 3
 TARGET_SECONDS = 2.0
 
 
@@ -131,16 +141,79 @@ def _timed_insert(*batches: tuple[type, list[dict]]) -> float:
         db.session.execute(insert(model.__table__), rows)
     db.session.commit()
     elapsed = time.perf_counter() - start
-    for model, _rows in reversed(batches):
-        db.session.execute(delete(model.__table__))
-    db.session.commit()
+    _clear_outbox()
     return elapsed
+
+
+def _close_out(ids: list[int], owner, now) -> dict:
+    """One timed close-out of every application, committed; returns its times and reviews."""
+    steps: dict[str, float] = {}
+    step = _Steps(steps)
+    start = time.perf_counter()
+    with step("load"):
+        applications = services.load_for_closure(ids)
+    with step("context"):
+        ctx = services.Context.build(applications)
+    # As in services.review_all, which drafts and reviews a close-out's messages.
+    with step("drafts"):
+        drafts = bulk(list)(
+            services.draft_for(a, ctx, now=now, fallback="position_filled") for a in applications
+        )
+    with step("render"):
+        rendered = bulk(list)(
+            wording.render_text(d.body, services.values_for(d.application, ctx)) for d in drafts
+        )
+    render_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    reviews = [services.review(d.application, d, ctx) for d in drafts]
+    services.flag_duplicates(reviews)
+    check_seconds = time.perf_counter() - start
+
+    statements = []
+    counting = lambda *_args: statements.append(1)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", counting)
+    start = time.perf_counter()
+    with step("approve"):
+        services.approve([(r, "") for r in reviews], actor=owner, now=now)
+    with step("commit"):
+        commit_batch()  # as the close-out page does
+    enqueue_seconds = time.perf_counter() - start
+    event.remove(db.engine, "before_cursor_execute", counting)
+    return {
+        "render": render_seconds,
+        "check": check_seconds,
+        "enqueue": enqueue_seconds,
+        "total": render_seconds + enqueue_seconds,
+        "statements": len(statements),
+        "steps": steps,
+        "rendered": len(rendered),
+        "reviews": reviews,
+    }
+
+
+def _clear_outbox() -> None:
+    """Remove what a close-out wrote, so the next one starts from the same rows.
+
+    PostgreSQL truncates: deleted rows would stay in the tables and their indexes until a
+    vacuum, and each round would check its keys against the dead ones of the rounds before.
+    (CASCADE empties the tables that point at these, empty themselves in this database.)
+    """
+    models = (AuditEvent, ClosureMessage, OutboxMessage)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(m.__tablename__ for m in models)} CASCADE"))
+    else:
+        for model in models:
+            db.session.execute(delete(model.__table__))
+    db.session.commit()
+    db.session.expunge_all()
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", nargs="?", type=int, default=COUNT, help="messages (10,000)")
     parser.add_argument("--database", help="a throwaway database URL (a new SQLite file)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="close-outs timed (3)")
     args = parser.parse_args(argv)
     count = args.count
 
@@ -162,45 +235,19 @@ def main(argv: list[str] | None = None) -> dict:
         bulk_applications(requisition, count)
         services.seed_default_templates(now=utcnow())
         db.session.commit()
+        owner_id = owner.id
         ids = db.session.scalars(select(Application.id)).all()
         load_rules()  # compiled once per process, outside the timed steps
         now = utcnow()
 
-        steps = {}
-        step = _Steps(steps)
-        start = time.perf_counter()
-        with step("load"):
-            applications = services.load_for_closure(ids)
-        with step("context"):
-            ctx = services.Context.build(applications)
-        # As in services.review_all, which drafts and reviews a close-out's messages.
-        with step("drafts"):
-            drafts = bulk(list)(
-                services.draft_for(a, ctx, now=now, fallback="position_filled")
-                for a in applications
-            )
-        with step("render"):
-            rendered = bulk(list)(
-                wording.render_text(d.body, services.values_for(d.application, ctx)) for d in drafts
-            )
-        render_seconds = time.perf_counter() - start
-
-        start = time.perf_counter()
-        reviews = [services.review(d.application, d, ctx) for d in drafts]
-        services.flag_duplicates(reviews)
-        check_seconds = time.perf_counter() - start
-
-        baseline_rows = _baseline_rows(reviews, owner, now)
-        statements = []
-        counting = lambda *_args: statements.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", counting)
-        start = time.perf_counter()
-        with step("approve"):
-            services.approve([(r, "") for r in reviews], actor=owner, now=now)
-        with step("commit"):
-            commit_batch()  # as the close-out page does
-        enqueue_seconds = time.perf_counter() - start
-        event.remove(db.engine, "before_cursor_execute", counting)
+        measured = []
+        for round_ in range(args.rounds):
+            if round_:
+                _clear_outbox()
+            if measured:
+                del measured[-1]["reviews"]  # only the last round's are used below
+            measured.append(_close_out(ids, db.session.get(User, owner_id), now))
+        last = measured[-1]
         queued = db.session.scalar(
             select(func.count()).where(OutboxMessage.status == DeliveryStatus.SCHEDULED)
         )
@@ -209,9 +256,8 @@ def main(argv: list[str] | None = None) -> dict:
         )
 
         # Baselines: the same rows again, written with bare INSERTs in one transaction.
-        for model in (AuditEvent, ClosureMessage, OutboxMessage):
-            db.session.execute(delete(model.__table__))
-        db.session.commit()
+        baseline_rows = _baseline_rows(last["reviews"], db.session.get(User, owner_id), now)
+        _clear_outbox()
         outbox_rows, closure_rows, audit_rows = baseline_rows
         insert_seconds = _timed_insert((OutboxMessage, outbox_rows))
         floor_seconds = _timed_insert(
@@ -222,16 +268,19 @@ def main(argv: list[str] | None = None) -> dict:
             db.session.rollback()
             db.drop_all()
 
-    total = render_seconds + enqueue_seconds
+    # The median round: one slow moment of the machine moves it less than a single run.
+    typical = sorted(measured, key=lambda m: m["total"])[len(measured) // 2]
+    total, enqueue_seconds = typical["total"], typical["enqueue"]
     return {
         "messages": count,
         "queued": queued,
         "audit_events": audited,
-        "rendered": len(rendered),
-        "render_seconds": round(render_seconds, 2),
-        "check_seconds": round(check_seconds, 2),
+        "rendered": last["rendered"],
+        "rounds": [round(m["total"], 2) for m in measured],
+        "render_seconds": round(typical["render"], 2),
+        "check_seconds": round(typical["check"], 2),
         "enqueue_seconds": round(enqueue_seconds, 2),
-        "enqueue_statements": len(statements),
+        "enqueue_statements": typical["statements"],
         "render_and_enqueue_seconds": round(total, 2),
         "target_seconds": TARGET_SECONDS,
         "meets_target": total < TARGET_SECONDS,
@@ -240,9 +289,9 @@ def main(argv: list[str] | None = None) -> dict:
         "ratio_enqueue_to_insert": round(enqueue_seconds / insert_seconds, 1),
         "ratio_enqueue_to_insert_all_rows": round(enqueue_seconds / floor_seconds, 1),
         "ratio_render_and_enqueue_to_insert": round(total / insert_seconds, 1),
-        "duplicates_flagged": sum(r.duplicate for r in reviews),
+        "duplicates_flagged": sum(r.duplicate for r in last["reviews"]),
         "database": dialect,
-        "steps": {name: round(seconds, 2) for name, seconds in steps.items()},
+        "steps": {name: round(seconds, 2) for name, seconds in typical["steps"].items()},
     }
 
 
