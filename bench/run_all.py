@@ -4,6 +4,7 @@ Each benchmark's ``main()`` returns its figures, with ratios against a baseline 
 in the same run; this script only collects them.
 """
 
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+PACKAGES = ("flask", "sqlalchemy", "psycopg", "psycopg-binary", "aiosmtpd")
 
 
 def machine() -> dict:
@@ -22,6 +24,8 @@ def machine() -> dict:
         "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        # The figures move with these releases as well as with our code.
+        "packages": {name: importlib.metadata.version(name) for name in PACKAGES},
     }
 
 
