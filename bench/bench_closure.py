@@ -141,7 +141,7 @@ def _timed_insert(*batches: tuple[type, list[dict]]) -> float:
         db.session.execute(insert(model.__table__), rows)
     db.session.commit()
     elapsed = time.perf_counter() - start
-    _clear_outbox()
+    _remove_close_out()
     return elapsed
 
 
@@ -192,7 +192,7 @@ def _close_out(ids: list[int], owner, now) -> dict:
     }
 
 
-def _clear_outbox() -> None:
+def _remove_close_out() -> None:
     """Remove what a close-out wrote, so the next one starts from the same rows.
 
     PostgreSQL truncates: deleted rows would stay in the tables and their indexes until a
@@ -215,6 +215,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--database", help="a throwaway database URL (a new SQLite file)")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="close-outs timed (3)")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     count = args.count
 
     workdir = Path(tempfile.mkdtemp())
@@ -241,11 +243,10 @@ def main(argv: list[str] | None = None) -> dict:
         now = utcnow()
 
         measured = []
-        for round_ in range(args.rounds):
-            if round_:
-                _clear_outbox()
+        for _ in range(args.rounds):
             if measured:
                 del measured[-1]["reviews"]  # only the last round's are used below
+                _remove_close_out()
             measured.append(_close_out(ids, db.session.get(User, owner_id), now))
         last = measured[-1]
         queued = db.session.scalar(
@@ -257,7 +258,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         # Baselines: the same rows again, written with bare INSERTs in one transaction.
         baseline_rows = _baseline_rows(last["reviews"], db.session.get(User, owner_id), now)
-        _clear_outbox()
+        _remove_close_out()
         outbox_rows, closure_rows, audit_rows = baseline_rows
         insert_seconds = _timed_insert((OutboxMessage, outbox_rows))
         floor_seconds = _timed_insert(
