@@ -303,6 +303,50 @@ def test_close_out_everyone_still_open_in_one_transaction(app, client, team):
     assert b"Every finished application" in client.get(f"/requisitions/{team['req']}/closeout").data
 
 
+def test_an_open_applications_message_is_saved_there_and_approved_with_its_outcome(
+    app, client, team
+):
+    """A closure tells the person it is over, so it goes out only once the pipeline says so:
+    the message of an application still open is saved on its page and approved by the
+    close-out, which records the outcome in the same transaction."""
+    (application_id,) = add(app, team, reject=False)
+    login(client, "rec@example.com")
+    compose = f"/applications/{application_id}/closure?situation=position_filled"
+    page = client.get(compose)
+    assert "application is still open (active)" in page.get_data(as_text=True)
+    assert b'name="approve"' not in page.data
+    passage = "Your plan for the returns backlog was the clearest we saw."
+    body = _textarea(page.data, "body") + "\n" + passage
+
+    # Approving anyway, from a page loaded before, is refused: nothing goes out.
+    refused = approve_one(client, application_id, body=body)
+    assert refused.status_code == 200
+    assert "the application is still open (active)" in refused.get_data(as_text=True)
+    assert passage in refused.get_data(as_text=True)  # what was typed is still there
+    with app.app_context():
+        assert count(OutboxMessage) == 0 and count(ClosureMessage) == 0
+        assert db.session.get(Application, application_id).status is ApplicationStatus.ACTIVE
+
+    saved = client.post(
+        compose,
+        data={
+            "template": "position_filled",
+            "subject": _field_value(page.data, "subject"),
+            "body": body,
+            "save": "1",
+        },
+    )
+    assert saved.status_code == 302
+    closeout = f"/requisitions/{team['req']}/closeout"
+    assert passage in client.get(f"{closeout}?mode=fill").get_data(as_text=True)
+    approved = client.post(closeout, data={"mode": "fill", "selected": [str(application_id)]})
+    assert approved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Application, application_id).status is ApplicationStatus.REJECTED
+        message = db.session.scalar(select(OutboxMessage))
+        assert passage in message.text_body
+
+
 def test_a_batch_with_one_problem_approves_nothing(app, client, team):
     ids = add(app, team, 5, reject=False)
     with app.app_context():

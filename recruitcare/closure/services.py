@@ -592,6 +592,21 @@ def save_draft(
     return closure
 
 
+def require_outcome(application: Application) -> None:
+    """Refuse to approve one message while its application is still open.
+
+    A closure tells the person it is over, so the pipeline must say so first. The close-out
+    records the outcome of the open applications it closes before approving their messages;
+    a message approved on its own needs the outcome recorded already.
+    """
+    if application.status.is_open:
+        raise ClosureError(
+            f"{application.candidate.name}: the application is still open "
+            f"({application.status.label.lower()}). Record its outcome first, or approve the "
+            "message from the requisition's close-out, which records it."
+        )
+
+
 @bulk
 def approve(reviews: Sequence[tuple[Review, str]], *, actor: User, now: datetime) -> list[int]:
     """Approve every message and put it in the outbox, or none of them.

@@ -115,6 +115,7 @@ def compose(application_id: int):
             if form.approve.data:
                 item = services.review(application, closure, ctx)
                 try:
+                    services.require_outcome(application)
                     services.approve(
                         [(item, form.override_reason.data or "")], actor=current_user, now=now
                     )
