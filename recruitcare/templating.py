@@ -7,12 +7,14 @@ from flask import Flask, current_app
 
 from recruitcare.clock import utcnow
 from recruitcare.domain.enums import DeliveryStatus, Role
+from recruitcare.domain.tokens import shown_link
 
 
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["shown_link"] = shown_link
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["DeliveryStatus"] = DeliveryStatus
     app.jinja_env.globals["utcnow"] = utcnow

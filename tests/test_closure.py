@@ -154,8 +154,14 @@ def test_compose_and_approve_schedules_next_business_morning(app, client, team):
     page = client.get(f"/applications/{application_id}/closure")
     assert b"Your application for Data Analyst" in page.data
     assert b"Dear &lt;i&gt;Mei&lt;/i&gt;," in page.data
+    # The recruiter reads what the link will be, not the placeholder that stands in for it.
+    assert b"/c/[private link, made when sent]" in page.data
+    assert LINK_TOKEN_PLACEHOLDER.encode() not in page.data
     response = approve_one(client, application_id)
     assert response.status_code == 302
+    scheduled = client.get(f"/applications/{application_id}/closure")
+    assert b"/c/[private link, made when sent]" in scheduled.data
+    assert LINK_TOKEN_PLACEHOLDER.encode() not in scheduled.data
     with app.app_context():
         closure = db.session.scalars(select(ClosureMessage)).one()
         assert closure.status is ClosureStatus.SCHEDULED
@@ -284,6 +290,8 @@ def test_close_out_everyone_still_open_in_one_transaction(app, client, team):
     page = client.get(f"/requisitions/{team['req']}/closeout?mode=fill")
     assert page.data.count(b'name="selected"') == 40
     assert b"Same as others but the name" in page.data  # identical default wording is flagged
+    assert page.data.count(b"/c/[private link, made when sent]") == 40
+    assert LINK_TOKEN_PLACEHOLDER.encode() not in page.data
     with app.app_context():
         ids = db.session.scalars(select(Application.id)).all()
     response = client.post(

@@ -7,6 +7,8 @@ TOKEN_BYTES = 32
 # Stands in for the token inside a stored message body; the outbox swaps in a fresh token
 # when it sends, so the database never holds a working link.
 LINK_TOKEN_PLACEHOLDER = "__candidate_link_token__"
+# What a recruiter reads in its place before the message is sent.
+LINK_TOKEN_SHOWN = "[private link, made when sent]"
 
 
 def new_token() -> str:
@@ -25,6 +27,11 @@ def link_template(base_url: str) -> str:
 
 def fill_link(text: str, token: str) -> str:
     return text.replace(LINK_TOKEN_PLACEHOLDER, token)
+
+
+def shown_link(text: str) -> str:
+    """A stored message as the recruiter previews it: the placeholder reads as what it is."""
+    return text.replace(LINK_TOKEN_PLACEHOLDER, LINK_TOKEN_SHOWN)
 
 
 def strip_placeholder(value: str) -> str:
